@@ -1,0 +1,1 @@
+"""Run-time helpers shared by every service's handlers (never imports pulumi)."""
