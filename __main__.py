@@ -1,0 +1,78 @@
+"""The marketplace program: one service in one environment per stack (``<service>-<env>``).
+
+    pulumi up -s upload-dev --config-file Pulumi.dev.yaml
+
+The stack name picks the service and environment; the environment's config file holds the
+settings every service stack of that environment shares.
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+
+from components.catalog_service import CatalogService, CatalogServiceArgs
+from components.naming import parse_stack_name
+from components.purchase_service import PurchaseService, PurchaseServiceArgs
+from components.settings import NAMESPACE, Settings, decode, load_settings
+from components.tagging import register_tagging, required_tags
+from components.upload_service import UploadService, UploadServiceArgs
+
+stack = parse_stack_name(pulumi.get_stack())
+config = pulumi.Config(NAMESPACE)
+settings = load_settings(stack.env, lambda key: decode(config.get(key)))
+
+
+def deployment_provider(settings: Settings, service: str) -> aws.Provider:
+    """Assume the deployment role in the service's own account; refuse any other account."""
+    account = settings.account_of(service)
+    return aws.Provider(
+        f"{service}-{settings.env}",
+        region=settings.region,
+        allowed_account_ids=[account],
+        assume_roles=[
+            aws.ProviderAssumeRoleArgs(
+                role_arn=settings.deploy_role_arn(service),
+                session_name=f"pulumi-{service}-{settings.env}",
+            )
+        ],
+    )
+
+
+def delivery_from_upload_stack(settings: Settings) -> tuple[pulumi.Input[str], pulumi.Input[str]]:
+    """Purchase signs URLs for upload's delivery CDN: from config, else upload's stack outputs."""
+    if settings.delivery is not None:
+        return settings.delivery.domain, settings.delivery.key_pair_id
+    org = settings.stack_reference_org or pulumi.get_organization()
+    upload = pulumi.StackReference(f"{org}/{pulumi.get_project()}/upload-{settings.env}")
+    key_ids = upload.require_output("deliveryKeyPairIds")
+    active = settings.cdn_signing.active_key
+    return upload.require_output("deliveryCdnDomain"), key_ids.apply(lambda ids: ids[active])
+
+
+register_tagging(required_tags(stack.service, stack.env))
+opts = pulumi.ResourceOptions(provider=deployment_provider(settings, stack.service))
+
+if stack.service == "upload":
+    upload = UploadService("upload", UploadServiceArgs(settings), opts)
+    pulumi.export("apiUrl", upload.api.url)
+    pulumi.export("eventsTopicArn", upload.events.arn)
+    pulumi.export("publicCdnDomain", upload.public_cdn.domain_name)
+    pulumi.export("deliveryCdnDomain", upload.delivery_cdn.domain_name)
+    pulumi.export("deliveryKeyPairIds", upload.delivery_cdn.key_pair_ids)
+    pulumi.export("tableName", upload.table.name)
+elif stack.service == "catalog":
+    catalog = CatalogService("catalog", CatalogServiceArgs(settings), opts)
+    pulumi.export("apiUrl", catalog.api.url)
+    pulumi.export("tableName", catalog.table.name)
+else:
+    domain, key_pair_id = delivery_from_upload_stack(settings)
+    purchase = PurchaseService(
+        "purchase",
+        PurchaseServiceArgs(settings, delivery_domain=domain, delivery_key_pair_id=key_pair_id),
+        opts,
+    )
+    pulumi.export("apiUrl", purchase.api.url)
+    pulumi.export("eventsTopicArn", purchase.events.arn)
+    pulumi.export("notificationsTopicArn", purchase.notifications.arn)
+    pulumi.export("tableName", purchase.table.name)

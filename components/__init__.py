@@ -1,0 +1,1 @@
+"""The Pulumi side: generic building blocks and the three service components."""

@@ -1,0 +1,153 @@
+"""A Lambda function with its own least-privilege role, log group, tracing and alarms."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from components.alarms import metric_alarm
+from components.context import ServiceContext
+from components.iam import Statement, assume_role_policy, policy_document
+
+RUNTIME = "python3.13"
+ARCHITECTURE = "arm64"
+"""Graviton: about 20 % cheaper per GB-second than x86 for the same work."""
+
+
+@dataclass
+class FunctionArgs:
+    context: ServiceContext
+    """The service stack the function belongs to."""
+    purpose: str
+    """Short name (``api``, ``processor``); the function is ``marketplace-<env>-<service>-<purpose>``."""
+    handler: str
+    """Module path of the handler, e.g. ``services.upload.api.lambda_handler``."""
+    code: pulumi.Input[pulumi.Archive]
+    """The service's deterministic code bundle (components.packaging)."""
+    alarm_topic_arn: pulumi.Input[str]
+    """Where error and throttle alarms go."""
+    statements: list[Statement] = field(default_factory=list)
+    """What the function may do besides writing its own logs and traces. Default: nothing."""
+    environment: dict[str, pulumi.Input[str]] = field(default_factory=dict)
+    """Extra environment variables. Default: only the common ones."""
+    layers: list[pulumi.Input[str]] = field(default_factory=list)
+    """Layer ARNs (the service's dependencies layer). Default: none."""
+    memory_mb: int = 512
+    """Memory size. Default 512 MB; a setting in ``marketplace:sizing`` overrides it."""
+    timeout_seconds: int = 10
+    """Timeout. Default 10 s."""
+    reserved_concurrency: int | None = None
+    """Reserved concurrency. Default: unreserved."""
+
+
+class Function(pulumi.ComponentResource):
+    """Lambda (arm64, X-Ray active, JSON logs) + role + inline policy + log group + alarms."""
+
+    def __init__(self, name: str, args: FunctionArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("marketplace:compute:Function", name, None, opts)
+        self._name = name
+        self._args = args
+        self.function_name = args.context.name(args.purpose)
+        sizing = args.context.settings.function_sizing(args.context.service, args.purpose)
+        self.memory_mb = sizing.memory_mb or args.memory_mb
+        self.timeout_seconds = sizing.timeout_seconds or args.timeout_seconds
+        self.log_group = self._create_log_group()
+        self.role = self._create_role()
+        self.policy = self._create_policy()
+        self.function = self._create_function(sizing.reserved_concurrency)
+        self.alarms = self._create_alarms()
+        self.arn = self.function.arn
+        self.name = self.function.name
+        self.register_outputs({"arn": self.arn, "roleArn": self.role.arn})
+
+    def _create_log_group(self) -> aws.cloudwatch.LogGroup:
+        return aws.cloudwatch.LogGroup(
+            f"{self._name}-logs",
+            name=f"/aws/lambda/{self.function_name}",
+            retention_in_days=self._args.context.settings.log_retention_days,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _create_role(self) -> aws.iam.Role:
+        context = self._args.context
+        return aws.iam.Role(
+            f"{self._name}-role",
+            name=self.function_name,
+            assume_role_policy=assume_role_policy("lambda.amazonaws.com", context.account),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _create_policy(self) -> aws.iam.RolePolicy:
+        context = self._args.context
+        log_stream_arn = context.arn("logs", f"log-group:/aws/lambda/{self.function_name}:*")
+        baseline = [
+            Statement(
+                actions=("logs:CreateLogStream", "logs:PutLogEvents"), resources=(log_stream_arn,)
+            ),
+            Statement(
+                actions=("xray:PutTraceSegments", "xray:PutTelemetryRecords"), resources=("*",)
+            ),
+        ]
+        return aws.iam.RolePolicy(
+            f"{self._name}-policy",
+            role=self.role.id,
+            policy=policy_document(baseline + self._args.statements),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _create_function(self, reserved_concurrency: int | None) -> aws.lambda_.Function:
+        args = self._args
+        context = args.context
+        variables = {
+            "POWERTOOLS_SERVICE_NAME": context.service,
+            "POWERTOOLS_METRICS_NAMESPACE": "Marketplace",
+            "POWERTOOLS_LOG_LEVEL": "INFO",
+            "MARKETPLACE_ENV": context.env,
+            **args.environment,
+        }
+        return aws.lambda_.Function(
+            f"{self._name}-function",
+            name=self.function_name,
+            role=self.role.arn,
+            runtime=RUNTIME,
+            architectures=[ARCHITECTURE],
+            handler=args.handler,
+            code=args.code,
+            layers=args.layers,
+            memory_size=self.memory_mb,
+            timeout=self.timeout_seconds,
+            reserved_concurrent_executions=reserved_concurrency or args.reserved_concurrency,
+            environment=aws.lambda_.FunctionEnvironmentArgs(variables=variables),
+            tracing_config=aws.lambda_.FunctionTracingConfigArgs(mode="Active"),
+            logging_config=aws.lambda_.FunctionLoggingConfigArgs(
+                log_format="JSON", log_group=self.log_group.name
+            ),
+            # The role's policy must exist before the first invocation can log or trace.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.policy, self.log_group]),
+        )
+
+    def _create_alarms(self) -> list[aws.cloudwatch.MetricAlarm]:
+        dimensions = {"FunctionName": self.function.name}
+        return [
+            metric_alarm(
+                f"{self._name}-{metric.lower()}-alarm",
+                description=f"{self.function_name}: {metric} > 0",
+                namespace="AWS/Lambda",
+                metric=metric,
+                dimensions=dimensions,
+                topic_arn=self._args.alarm_topic_arn,
+                parent=self,
+            )
+            for metric in ("Errors", "Throttles")
+        ]
+
+    def grant(self, name: str, statements: list[Statement]) -> aws.iam.RolePolicy:
+        """Add a separately named inline policy (used by event sources created after the role)."""
+        return aws.iam.RolePolicy(
+            f"{self._name}-{name}-policy",
+            role=self.role.id,
+            policy=policy_document(statements),
+            opts=pulumi.ResourceOptions(parent=self),
+        )

@@ -1,0 +1,185 @@
+"""An HTTP API (API Gateway v2): Lambda routes, JWT authorizer, access logs, throttling."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from components.context import ServiceContext
+from components.function import Function
+from components.iam import stable_json
+
+ACCESS_LOG_FORMAT = stable_json(
+    {
+        "requestId": "$context.requestId",
+        "routeKey": "$context.routeKey",
+        "status": "$context.status",
+        "latencyMs": "$context.integrationLatency",
+        "sourceIp": "$context.identity.sourceIp",
+        "sub": "$context.authorizer.claims.sub",
+        "error": "$context.error.message",
+        "authorizerError": "$context.authorizer.error",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Route:
+    """``GET /images/{id}`` served by ``function``; ``authenticated`` routes need a JWT."""
+
+    method: str
+    path: str
+    function: Function
+    authenticated: bool = True
+
+    @property
+    def key(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+@dataclass
+class HttpApiArgs:
+    context: ServiceContext
+    """The service stack; the API is ``marketplace-<env>-<service>-api``."""
+    routes: list[Route]
+    """The routes. Required, non-empty, unique keys."""
+    throttling_burst: int = 200
+    """Stage-wide burst limit. Default 200 requests."""
+    throttling_rate: float = 100.0
+    """Stage-wide steady rate. Default 100 requests/s."""
+    cors_origins: list[str] = field(default_factory=list)
+    """Allowed browser origins. Default none (no CORS)."""
+
+
+class HttpApi(pulumi.ComponentResource):
+    """API + JWT authorizer (issuer/audiences from settings) + integrations + routes + stage."""
+
+    def __init__(self, name: str, args: HttpApiArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("marketplace:http:HttpApi", name, None, opts)
+        keys = [r.key for r in args.routes]
+        if not keys or len(set(keys)) != len(keys):
+            raise ValueError(f"{name}: routes must be non-empty and unique, got {keys}")
+        self._name = name
+        self._args = args
+        self.api = self._create_api()
+        self.authorizer = self._create_authorizer()
+        self.integrations = self._create_integrations()
+        self.routes = self._create_routes()
+        self.access_logs = self._create_access_logs()
+        self.stage = self._create_stage()
+        self.url = self.api.api_endpoint
+        self.register_outputs({"url": self.url})
+
+    def _child(self, **kwargs: object) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=self, **kwargs)  # type: ignore[arg-type]
+
+    def _create_api(self) -> aws.apigatewayv2.Api:
+        cors = None
+        if self._args.cors_origins:
+            cors = aws.apigatewayv2.ApiCorsConfigurationArgs(
+                allow_origins=self._args.cors_origins,
+                allow_methods=sorted({r.method for r in self._args.routes}),
+                allow_headers=[
+                    "authorization",
+                    "content-type",
+                    "idempotency-key",
+                    "x-correlation-id",
+                ],
+                max_age=600,
+            )
+        return aws.apigatewayv2.Api(
+            f"{self._name}-api",
+            name=self._args.context.name("api"),
+            protocol_type="HTTP",
+            cors_configuration=cors,
+            opts=self._child(),
+        )
+
+    def _create_authorizer(self) -> aws.apigatewayv2.Authorizer | None:
+        if not any(r.authenticated for r in self._args.routes):
+            return None
+        identity = self._args.context.settings.identity
+        return aws.apigatewayv2.Authorizer(
+            f"{self._name}-jwt",
+            api_id=self.api.id,
+            name="jwt",
+            authorizer_type="JWT",
+            identity_sources=["$request.header.Authorization"],
+            jwt_configuration=aws.apigatewayv2.AuthorizerJwtConfigurationArgs(
+                issuer=identity.issuer, audiences=list(identity.audiences)
+            ),
+            opts=self._child(),
+        )
+
+    def _create_integrations(self) -> dict[str, aws.apigatewayv2.Integration]:
+        integrations: dict[str, aws.apigatewayv2.Integration] = {}
+        for route in self._args.routes:
+            function = route.function
+            if function.function_name in integrations:
+                continue
+            purpose = function.function_name.rsplit("-", 1)[-1]
+            integrations[function.function_name] = aws.apigatewayv2.Integration(
+                f"{self._name}-{purpose}-integration",
+                api_id=self.api.id,
+                integration_type="AWS_PROXY",
+                integration_uri=function.arn,
+                payload_format_version="2.0",
+                timeout_milliseconds=min(29_000, function.timeout_seconds * 1000),
+                opts=self._child(),
+            )
+            aws.lambda_.Permission(
+                f"{self._name}-{purpose}-invoke",
+                action="lambda:InvokeFunction",
+                function=function.name,
+                principal="apigateway.amazonaws.com",
+                source_arn=self.api.execution_arn.apply(lambda arn: f"{arn}/*/*"),
+                opts=self._child(),
+            )
+        return integrations
+
+    def _create_routes(self) -> list[aws.apigatewayv2.Route]:
+        routes = []
+        for route in self._args.routes:
+            integration = self.integrations[route.function.function_name]
+            slug = route.key.lower().replace(" /", "-").replace("/", "-").strip("-")
+            slug = slug.replace("{", "").replace("}", "")
+            routes.append(
+                aws.apigatewayv2.Route(
+                    f"{self._name}-{slug}-route",
+                    api_id=self.api.id,
+                    route_key=route.key,
+                    target=integration.id.apply(lambda i: f"integrations/{i}"),
+                    authorization_type="JWT" if route.authenticated else "NONE",
+                    authorizer_id=self.authorizer.id
+                    if route.authenticated and self.authorizer
+                    else None,
+                    opts=self._child(),
+                )
+            )
+        return routes
+
+    def _create_access_logs(self) -> aws.cloudwatch.LogGroup:
+        return aws.cloudwatch.LogGroup(
+            f"{self._name}-access-logs",
+            name=f"/aws/apigateway/{self._args.context.name('api')}",
+            retention_in_days=self._args.context.settings.log_retention_days,
+            opts=self._child(),
+        )
+
+    def _create_stage(self) -> aws.apigatewayv2.Stage:
+        return aws.apigatewayv2.Stage(
+            f"{self._name}-stage",
+            api_id=self.api.id,
+            name="$default",
+            auto_deploy=True,
+            access_log_settings=aws.apigatewayv2.StageAccessLogSettingsArgs(
+                destination_arn=self.access_logs.arn, format=ACCESS_LOG_FORMAT
+            ),
+            default_route_settings=aws.apigatewayv2.StageDefaultRouteSettingsArgs(
+                throttling_burst_limit=self._args.throttling_burst,
+                throttling_rate_limit=self._args.throttling_rate,
+            ),
+            opts=self._child(depends_on=self.routes),
+        )

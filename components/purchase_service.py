@@ -1,0 +1,181 @@
+"""PurchaseService: buyers' API, the offers read model, the completion saga and its events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.event_subscription import EventSubscription, EventSubscriptionArgs
+from components.event_topic import EventTopic, EventTopicArgs
+from components.function import Function
+from components.http_api import HttpApi, HttpApiArgs, Route
+from components.iam import Statement
+from components.naming import secret_name
+from components.service import ServiceArgs, ServiceComponent
+from components.stream_source import StreamSource, StreamSourceArgs
+
+DOWNLOAD_URL_TTL_SECONDS = 300
+"""Signed download links expire within minutes: long enough to start a download."""
+PURCHASE_INSERTS = {
+    "eventName": ["INSERT"],
+    "dynamodb": {"Keys": {"pk": {"S": [{"prefix": "PURCHASE#"}]}}},
+}
+"""Only new purchases start the completion saga (not offers or idempotency records)."""
+
+
+@dataclass
+class PurchaseServiceArgs(ServiceArgs):
+    delivery_domain: pulumi.Input[str] | None = None
+    """The upload stack's delivery CDN domain. Required (from config or a StackReference)."""
+    delivery_key_pair_id: pulumi.Input[str] | None = None
+    """The CloudFront public key id of the active signing key. Required (config or StackReference)."""
+
+
+class PurchaseService(ServiceComponent):
+    SERVICE = "purchase"
+    TABLE_INDEXES = ("gsi1",)
+    TABLE_STREAM = True
+
+    def __init__(
+        self, name: str, args: PurchaseServiceArgs, opts: pulumi.ResourceOptions | None = None
+    ):
+        if args.delivery_domain is None or args.delivery_key_pair_id is None:
+            raise ValueError(
+                f"{name}: delivery_domain and delivery_key_pair_id are required "
+                "(marketplace:delivery in config, or the upload stack's outputs)"
+            )
+        super().__init__("marketplace:services:PurchaseService", name, args, opts)
+        self._args = args
+        self.signing_secret = self._create_secret()
+        self.notifications = self._create_notifications_topic()
+        self.api_function, self.offers, self.completion = self._create_functions()
+        self.events = self._create_topic()
+        self.subscriptions = self._create_subscriptions()
+        self.completion_source = self._create_completion_source()
+        self.api = self._create_api()
+        self.register_outputs(
+            {
+                "apiUrl": self.api.url,
+                "eventsTopicArn": self.events.arn,
+                "notificationsTopicArn": self.notifications.arn,
+                "tableName": self.table.name,
+            }
+        )
+
+    def _create_secret(self) -> aws.secretsmanager.Secret:
+        # The value (the active private key PEM) is put out of band, never through Pulumi
+        # state: `aws secretsmanager put-secret-value` (README, "Signing keys").
+        return aws.secretsmanager.Secret(
+            f"{self._name}-signing-key",
+            name=secret_name(self.context.env, self.SERVICE, "cdn-signing-key"),
+            description="PEM private key signing CloudFront download URLs (active key)",
+            kms_key_id=self.key.arn,
+            recovery_window_in_days=30 if self.context.production else 0,
+            opts=self._child(),
+        )
+
+    def _create_notifications_topic(self) -> aws.sns.Topic:
+        return aws.sns.Topic(
+            f"{self._name}-notifications",
+            name=self.context.name("buyer-notifications"),
+            kms_master_key_id=self.key.arn,
+            opts=self._child(),
+        )
+
+    def _create_functions(self) -> tuple[Function, Function, Function]:
+        api = self._function(
+            "api",
+            "services.purchase.api.lambda_handler",
+            [
+                self.table.access(write=True),
+                Statement(
+                    actions=("secretsmanager:GetSecretValue",), resources=(self.signing_secret.arn,)
+                ),
+                Statement(actions=("kms:Decrypt",), resources=(self.key.arn,)),
+            ],
+            {
+                "SIGNING_KEY_SECRET_ARN": self.signing_secret.arn,
+                "SIGNING_KEY_PAIR_ID": self._args.delivery_key_pair_id,  # type: ignore[dict-item]
+                "DELIVERY_CDN_DOMAIN": self._args.delivery_domain,  # type: ignore[dict-item]
+                "DOWNLOAD_URL_TTL_SECONDS": str(DOWNLOAD_URL_TTL_SECONDS),
+            },
+        )
+        offers = self._function(
+            "offers", "services.purchase.offers.lambda_handler", [self.table.access(write=True)]
+        )
+        completion = self._function(
+            "completion",
+            "services.purchase.completion.lambda_handler",
+            [
+                self.table.access(write=True),
+                *self.publish_statements(),
+                Statement(actions=("sns:Publish",), resources=(self.notifications.arn,)),
+            ],
+            {
+                "EVENTS_TOPIC_ARN": self.own_topic_arn(),
+                "NOTIFICATIONS_TOPIC_ARN": self.notifications.arn,
+            },
+            timeout_seconds=30,
+        )
+        return api, offers, completion
+
+    def _create_topic(self) -> EventTopic:
+        return EventTopic(
+            f"{self._name}-events",
+            EventTopicArgs(
+                context=self.context,
+                kms_key_id=self.key.arn,
+                publisher_role_arns=[self.completion.role.arn],
+                subscriber_accounts=self.subscriber_accounts(),
+            ),
+            opts=self._child(),
+        )
+
+    def _create_subscriptions(self) -> list[EventSubscription]:
+        return [
+            EventSubscription(
+                f"{self._name}-{producer}-events",
+                EventSubscriptionArgs(
+                    context=self.context,
+                    producer=producer,
+                    topic_arn=arn,
+                    event_types=types,
+                    consumer=self.offers,
+                    alarm_topic_arn=self.alarms.arn,
+                ),
+                opts=self._child(),
+            )
+            for producer, (arn, types) in self.consumed_topics().items()
+        ]
+
+    def _create_completion_source(self) -> StreamSource:
+        return StreamSource(
+            f"{self._name}-completion",
+            StreamSourceArgs(
+                context=self.context,
+                purpose="completion",
+                table=self.table,
+                consumer=self.completion,
+                alarm_topic_arn=self.alarms.arn,
+                filter_patterns=[PURCHASE_INSERTS],
+            ),
+            opts=self._child(),
+        )
+
+    def _create_api(self) -> HttpApi:
+        fn = self.api_function
+        return HttpApi(
+            f"{self._name}-http",
+            HttpApiArgs(
+                context=self.context,
+                routes=[
+                    Route("POST", "/purchases", fn),
+                    Route("GET", "/purchases", fn),
+                    Route("GET", "/purchases/{id}", fn),
+                    Route("GET", "/purchases/{id}/download", fn),
+                ],
+            ),
+            opts=self._child(),
+        )

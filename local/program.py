@@ -1,0 +1,195 @@
+"""Evaluate the real Pulumi program (``__main__.py``) for one stack without the Pulumi CLI.
+
+The program runs under Pulumi's mocks with its real config file. A ``Mocks`` object decides
+what each resource's outputs are: ``FakeCloud`` returns realistic ARNs in the account of
+the resource's provider (unit tests, offline preview); the local environment passes one
+that creates the resource for real in the emulator. Every registration is recorded, so
+callers can ask "all queues of upload-dev" instead of reaching into components.
+"""
+
+from __future__ import annotations
+
+import json
+import runpy
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import yaml
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import settings
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+PROGRAM = REPO_ROOT / "__main__.py"
+PROJECT = "marketplace"
+ORGANIZATION = "organization"
+
+
+@dataclass
+class Resource:
+    """One registered resource: its type token, logical name, inputs and mocked outputs."""
+
+    urn: str
+    type: str
+    name: str
+    inputs: dict[str, Any]
+    outputs: dict[str, Any]
+    id: str
+    provider: str | None
+    parent: str | None
+    custom: bool
+
+    @property
+    def account(self) -> str | None:
+        """The account the resource lives in (from its outputs' ARN or its provider)."""
+        return self.outputs.get("__account")
+
+
+@dataclass
+class Evaluation:
+    """The outcome of evaluating one stack."""
+
+    stack: str
+    resources: list[Resource] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+    def of_type(self, type_token: str) -> list[Resource]:
+        return [r for r in self.resources if r.type == type_token]
+
+    def named(self, name: str) -> Resource:
+        matches = [r for r in self.resources if r.name == name]
+        if len(matches) != 1:
+            raise KeyError(f"{len(matches)} resources named {name!r} in {self.stack}")
+        return matches[0]
+
+
+def load_config(config_file: Path) -> dict[str, Any]:
+    """The ``config:`` map of a ``Pulumi.<env>.yaml`` file, values as Pulumi hands them over."""
+    document = yaml.safe_load(config_file.read_text()) or {}
+    values = document.get("config") or {}
+    if not isinstance(values, Mapping):
+        raise ValueError(f"{config_file}: 'config' must be a mapping")
+    return dict(values)
+
+
+def config_file_for(stack: str) -> Path:
+    """``upload-dev`` -> ``Pulumi.dev.yaml`` (the environment's shared file)."""
+    env = stack.rsplit("-", 1)[-1]
+    return REPO_ROOT / f"Pulumi.{env}.yaml"
+
+
+def _encode(value: Any) -> str:
+    """Structured values reach the program as JSON text, scalars as text (as the CLI does)."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value)
+
+
+class RecordingMocks(pulumi.runtime.Mocks):
+    """Records every resource; ``outputs_for`` decides the outputs (subclasses override)."""
+
+    def __init__(self) -> None:
+        self.resources: list[Resource] = []
+        self.provider_accounts: dict[str, str] = {}
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
+        account = self._account_for(args)
+        resource_id, outputs = self.outputs_for(args, account)
+        if args.typ == "pulumi:providers:aws":
+            self.provider_accounts[args.name] = account or ""
+        self.resources.append(
+            Resource(
+                urn="",
+                type=args.typ,
+                name=args.name,
+                inputs=dict(args.inputs),
+                outputs={**outputs, "__account": account},
+                id=resource_id or "",
+                provider=args.provider,
+                parent=None,
+                custom=bool(args.custom),
+            )
+        )
+        return resource_id, outputs
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list | None]:
+        raise NotImplementedError(f"the program made an unexpected call to {args.token}")
+
+    def outputs_for(
+        self, args: pulumi.runtime.MockResourceArgs, account: str | None
+    ) -> tuple[str, dict[str, Any]]:
+        raise NotImplementedError
+
+    def _account_for(self, args: pulumi.runtime.MockResourceArgs) -> str | None:
+        if args.typ == "pulumi:providers:aws":
+            allowed = args.inputs.get("allowedAccountIds") or []
+            if isinstance(allowed, str):  # provider inputs arrive JSON-encoded
+                allowed = json.loads(allowed)
+            return allowed[0] if allowed else None
+        if not args.provider:
+            return None
+        # provider references look like "<provider urn>::<provider id>"
+        provider_name = args.provider.split("::")[-2] if "::" in args.provider else args.provider
+        return self.provider_accounts.get(provider_name)
+
+
+class _RecordingMonitor(pulumi_mocks.MockMonitor):
+    """Also keeps each resource's parent, which Pulumi's own mock monitor drops."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+        super().__init__(mocks)
+        self.parents: dict[str, str] = {}
+
+    def RegisterResource(self, request: Any) -> Any:
+        response = super().RegisterResource(request)
+        self.parents[response.urn] = request.parent
+        return response
+
+
+def evaluate(
+    stack: str,
+    mocks: RecordingMocks,
+    config: Mapping[str, Any] | None = None,
+    program: Path = PROGRAM,
+    preview: bool = False,
+) -> Evaluation:
+    """Run ``program`` for ``stack`` under ``mocks``; raises whatever the program raises."""
+    values = load_config(config_file_for(stack)) if config is None else config
+    settings.ROOT.set(None)
+    monitor = _RecordingMonitor(mocks)
+    pulumi_mocks.set_mocks(
+        mocks,
+        project=PROJECT,
+        stack=stack,
+        preview=preview,
+        monitor=monitor,
+        organization=ORGANIZATION,
+    )
+    pulumi.runtime.set_all_config({key: _encode(value) for key, value in values.items()})
+    mocks.resources.clear()
+    _sync_await(run_pulumi_func(lambda: runpy.run_path(str(program), run_name="__main__")))
+    evaluation = Evaluation(stack=stack, resources=list(mocks.resources))
+    _link_urns(evaluation, monitor)
+    root = settings.get_root_resource()
+    exports = getattr(root, "outputs", {}) or {}
+    evaluation.outputs = _sync_await(pulumi.Output.from_input(exports).future()) or {}
+    return evaluation
+
+
+def _link_urns(evaluation: Evaluation, monitor: _RecordingMonitor) -> None:
+    by_name_type: dict[tuple[str, str], str] = {}
+    for urn in monitor.resources:
+        parts = urn.split("::")
+        by_name_type[(parts[-2].split("$")[-1], parts[-1])] = urn
+    for resource in evaluation.resources:
+        resource.urn = by_name_type.get((resource.type, resource.name), "")
+        parent = monitor.parents.get(resource.urn) or ""
+        resource.parent = (
+            None
+            if parent.endswith("pulumi:pulumi:Stack") or "::" not in parent
+            else parent.split("::")[-1]
+        )
