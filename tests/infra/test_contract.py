@@ -1,0 +1,84 @@
+"""Across the stacks of an environment, every subscription matches a producer's topic."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from local.contract import check_event_contract
+from services.contracts.catalogue import SERVICES
+from tests.infra.conftest import ENVIRONMENTS, evaluate_with, evaluated
+
+
+def environment(env: str) -> dict:
+    return {f"{s}-{env}": evaluated(f"{s}-{env}") for s in SERVICES}
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_every_subscription_targets_a_producer_topic_for_declared_types(env: str) -> None:
+    assert check_event_contract(environment(env)) == []
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_subscriptions_are_raw_filtered_and_made_from_the_consumer_account(env: str) -> None:
+    for service, spec in SERVICES.items():
+        stack = evaluated(f"{service}-{env}")
+        subscriptions = [
+            s for s in stack.of_type("aws:sns/topicSubscription:TopicSubscription") if s.inputs["protocol"] == "sqs"
+        ]
+        assert len(subscriptions) == len(spec.consumes), service
+        for subscription in subscriptions:
+            assert subscription.inputs["rawMessageDelivery"] is True, subscription.urn
+            assert subscription.inputs["filterPolicyScope"] == "MessageAttributes"
+            producer = subscription.inputs["topic"].split(":")[5].split("-")[2]
+            assert json.loads(subscription.inputs["filterPolicy"]) == {"type": sorted(spec.consumes[producer])}
+            assert subscription.account == stack.of_type("pulumi:providers:aws")[0].outputs["__account"]
+
+
+def test_queue_policy_admits_only_the_producer_topic() -> None:
+    stack = evaluated("catalog-dev")
+    for policy in stack.of_type("aws:sqs/queuePolicy:QueuePolicy"):
+        [allow] = [s for s in json.loads(policy.inputs["policy"])["Statement"] if s["Effect"] == "Allow"]
+        assert allow["Principal"] == {"Service": "sns.amazonaws.com"}
+        source = allow["Condition"]["ArnEquals"]["aws:SourceArn"]
+        assert source.startswith("arn:aws:sns:eu-west-1:")
+        assert source.endswith(("-upload-events", "-purchase-events"))
+
+
+def test_producer_topic_admits_exactly_its_consumer_accounts() -> None:
+    upload = evaluated("upload-dev")
+    [policy] = upload.of_type("aws:sns/topicPolicy:TopicPolicy")
+    statements = json.loads(policy.inputs["policy"])["Statement"]
+    [subscribe] = [s for s in statements if "sns:Subscribe" in s["Action"]]
+    assert subscribe["Principal"]["AWS"] == [
+        "arn:aws:iam::222222222222:root",
+        "arn:aws:iam::333333333333:root",
+    ]
+    [publish] = [s for s in statements if s["Effect"] == "Allow" and "sns:Publish" in s["Action"]]
+    roles = {r.outputs["arn"] for r in upload.of_type("aws:iam/role:Role")}
+    assert set(publish["Principal"]["AWS"]) == roles
+
+
+def test_consumer_deployed_with_drifted_accounts_is_reported() -> None:
+    # GIVEN catalog-dev deployed with a catalog account the upload stack does not know
+    drifted = evaluate_with(
+        "catalog-dev", lambda c: c["marketplace:accounts"].update(catalog="999999999999")
+    )
+    stacks = {**environment("dev"), "catalog-dev": drifted}
+    # WHEN the contract is checked / THEN the message names both stacks and the fix
+    problems = check_event_contract(stacks)
+    assert any(
+        "catalog-dev: subscribes from account 999999999999 but upload-dev's topic policy admits only "
+        "222222222222, 333333333333" in p
+        for p in problems
+    ), problems
+
+
+def test_subscription_to_a_topic_nobody_creates_is_reported() -> None:
+    stacks = {k: v for k, v in environment("dev").items() if k != "purchase-dev"}
+    problems = check_event_contract(stacks)
+    assert problems == [
+        "catalog-dev: subscribes to arn:aws:sns:eu-west-1:333333333333:marketplace-dev-purchase-events, "
+        "which no stack of this environment creates"
+    ]

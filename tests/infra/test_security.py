@@ -1,0 +1,145 @@
+"""Least privilege and secure defaults, checked on every policy document of every stack."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+import yaml
+
+from components.iam import RESOURCELESS_ACTIONS
+from components.naming import topic_arn
+from components.settings import load_settings
+from local.program import REPO_ROOT, Evaluation, Resource, config_file_for, load_config
+from services.contracts.catalogue import SERVICES
+from tests.infra.conftest import STACKS, as_list, evaluated, policy_documents, statements
+
+KEY_POLICY_TYPES = {"aws:kms/key:Key"}
+
+
+def account_of(stack: str) -> str:
+    service = stack.split("-")[0]
+    return str(load_config(config_file_for(stack))["marketplace:accounts"][service])
+
+
+def declared_producer_topics(stack: str) -> set[str]:
+    """ARNs of the topics this stack's service subscribes to (the only foreign resources)."""
+    service, env = stack.split("-")
+    values = {k.split(":", 1)[1]: v for k, v in load_config(config_file_for(stack)).items()}
+    settings = load_settings(env, values.get)
+    return {topic_arn(settings, producer) for producer in SERVICES[service].consumes}
+
+
+def allow_statements(evaluation: Evaluation) -> list[tuple[Resource, dict[str, Any]]]:
+    return [
+        (resource, statement)
+        for resource, document in policy_documents(evaluation)
+        for statement in statements(document)
+        if statement["Effect"] == "Allow"
+    ]
+
+
+@pytest.mark.parametrize("stack_name", STACKS)
+def test_no_policy_allows_wildcard_actions(stack_name: str) -> None:
+    for resource, statement in allow_statements(evaluated(stack_name)):
+        for action in as_list(statement["Action"]):
+            assert action != "*" and not action.endswith(":*"), f"{resource.urn}: allows {action}"
+
+
+@pytest.mark.parametrize("stack_name", STACKS)
+def test_every_resource_arn_is_in_the_stacks_own_account(stack_name: str) -> None:
+    account = account_of(stack_name)
+    foreign_allowed = declared_producer_topics(stack_name)
+    for resource, statement in allow_statements(evaluated(stack_name)):
+        for arn in as_list(statement.get("Resource", [])):
+            if arn == "*":
+                assert resource.type in KEY_POLICY_TYPES or set(as_list(statement["Action"])) <= RESOURCELESS_ACTIONS, (
+                    f"{resource.urn}: resource * for {statement['Action']}"
+                )
+            elif arn.startswith("arn:aws:s3:::"):
+                bucket = arn.split(":::")[1].split("/")[0]
+                assert bucket.endswith(f"-{account}"), f"{resource.urn}: foreign bucket {arn}"
+            elif arn not in foreign_allowed:
+                assert arn.split(":")[4] == account, f"{resource.urn}: {arn} is outside {account}"
+
+
+@pytest.mark.parametrize("stack_name", STACKS)
+def test_principals_are_own_account_or_declared_consumers(stack_name: str) -> None:
+    account = account_of(stack_name)
+    service = stack_name.split("-")[0]
+    values = load_config(config_file_for(stack_name))["marketplace:accounts"]
+    consumers = {values[s] for s, spec in SERVICES.items() if service in spec.consumes}
+    for resource, statement in allow_statements(evaluated(stack_name)):
+        principals = (statement.get("Principal") or {}).get("AWS", [])
+        for principal in as_list(principals):
+            owner = principal.split(":")[4]
+            is_subscribe = as_list(statement["Action"]) == ["sns:Subscribe"]
+            assert owner == account or (is_subscribe and owner in consumers), f"{resource.urn}: {principal}"
+
+
+@pytest.mark.parametrize("stack_name", STACKS)
+def test_function_roles_trust_only_lambda_on_behalf_of_own_account(stack_name: str) -> None:
+    for role in evaluated(stack_name).of_type("aws:iam/role:Role"):
+        [statement] = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+        assert statement["Principal"] == {"Service": "lambda.amazonaws.com"}, role.urn
+        assert statement["Condition"]["StringEquals"]["aws:SourceAccount"] == account_of(stack_name)
+
+
+@pytest.mark.parametrize("stack_name", STACKS)
+def test_buckets_block_public_access_encrypt_and_require_tls(stack_name: str) -> None:
+    evaluation = evaluated(stack_name)
+    for bucket in evaluation.of_type("aws:s3/bucket:Bucket"):
+        name = bucket.outputs["bucket"]
+        related = [r for r in evaluation.resources if r.inputs.get("bucket") == name]
+        by_type = {r.type: r for r in related}
+        block = by_type["aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"].inputs
+        assert all(block[k] for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"))
+        sse = by_type["aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"]
+        assert sse.inputs["rules"][0]["applyServerSideEncryptionByDefault"]["sseAlgorithm"] in ("AES256", "aws:kms")
+        policy = json.loads(by_type["aws:s3/bucketPolicy:BucketPolicy"].inputs["policy"])
+        assert any(
+            s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+            for s in policy["Statement"]
+        ), f"{bucket.urn}: no TLS-only statement"
+
+
+@pytest.mark.parametrize("stack_name", STACKS)
+def test_queues_and_topics_require_tls(stack_name: str) -> None:
+    evaluation = evaluated(stack_name)
+    for policy in evaluation.of_type("aws:sqs/queuePolicy:QueuePolicy") + evaluation.of_type(
+        "aws:sns/topicPolicy:TopicPolicy"
+    ):
+        document = json.loads(policy.inputs["policy"])
+        assert any(s["Effect"] == "Deny" for s in document["Statement"]), policy.urn
+
+
+@pytest.mark.parametrize("stack_name", STACKS)
+def test_every_aws_resource_uses_the_stacks_explicit_provider(stack_name: str) -> None:
+    evaluation = evaluated(stack_name)
+    [provider] = evaluation.of_type("pulumi:providers:aws")
+    for resource in evaluation.resources:
+        if resource.custom and resource.type.startswith("aws:"):
+            assert resource.provider and f"::{provider.name}::" in resource.provider, resource.urn
+
+
+@pytest.mark.parametrize("stack_name", STACKS)
+def test_provider_assumes_the_deploy_role_in_the_services_account(stack_name: str) -> None:
+    [provider] = evaluated(stack_name).of_type("pulumi:providers:aws")
+    account = account_of(stack_name)
+    roles = json.loads(provider.inputs["assumeRoles"])
+    assert roles[0]["roleArn"] == f"arn:aws:iam::{account}:role/marketplace-deploy"
+    assert json.loads(provider.inputs["allowedAccountIds"]) == [account]
+    assert provider.inputs["region"] == "eu-west-1"
+
+
+def test_project_disables_default_providers() -> None:
+    project = yaml.safe_load((REPO_ROOT / "Pulumi.yaml").read_text())
+    assert project["config"]["pulumi:disable-default-providers"]["value"] == ["*"]
+
+
+@pytest.mark.parametrize("env", ["dev", "prod"])
+def test_environment_files_hold_no_secrets(env: str) -> None:
+    text = (REPO_ROOT / f"Pulumi.{env}.yaml").read_text()
+    assert "PRIVATE KEY" not in text
+    assert "secure:" not in text
