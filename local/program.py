@@ -188,8 +188,5 @@ def _link_urns(evaluation: Evaluation, monitor: _RecordingMonitor) -> None:
     for resource in evaluation.resources:
         resource.urn = by_name_type.get((resource.type, resource.name), "")
         parent = monitor.parents.get(resource.urn) or ""
-        resource.parent = (
-            None
-            if parent.endswith("pulumi:pulumi:Stack") or "::" not in parent
-            else parent.split("::")[-1]
-        )
+        is_root = "::" not in parent or parent.split("::")[2] == "pulumi:pulumi:Stack"
+        resource.parent = None if is_root else parent.split("::")[-1]

@@ -29,7 +29,9 @@ def upload_reference(env: str) -> str:
 def evaluated(stack: str) -> Evaluation:
     """The committed stack, evaluated once (purchase reads upload's outputs by reference)."""
     service, env = stack.split("-")
-    outputs = {} if service == "upload" else {upload_reference(env): evaluated(f"upload-{env}").outputs}
+    outputs = (
+        {} if service == "upload" else {upload_reference(env): evaluated(f"upload-{env}").outputs}
+    )
     return evaluate(stack, FakeCloud(stack_outputs=outputs))
 
 
@@ -38,7 +40,9 @@ def evaluate_with(stack: str, change: Callable[[dict[str, Any]], None]) -> Evalu
     config = json.loads(json.dumps(load_config(config_file_for(stack))))
     change(config)
     service, env = stack.split("-")
-    outputs = {} if service == "upload" else {upload_reference(env): evaluated(f"upload-{env}").outputs}
+    outputs = (
+        {} if service == "upload" else {upload_reference(env): evaluated(f"upload-{env}").outputs}
+    )
     return evaluate(stack, FakeCloud(stack_outputs=outputs), config=config)
 
 

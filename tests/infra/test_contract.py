@@ -25,21 +25,30 @@ def test_subscriptions_are_raw_filtered_and_made_from_the_consumer_account(env: 
     for service, spec in SERVICES.items():
         stack = evaluated(f"{service}-{env}")
         subscriptions = [
-            s for s in stack.of_type("aws:sns/topicSubscription:TopicSubscription") if s.inputs["protocol"] == "sqs"
+            s
+            for s in stack.of_type("aws:sns/topicSubscription:TopicSubscription")
+            if s.inputs["protocol"] == "sqs"
         ]
         assert len(subscriptions) == len(spec.consumes), service
         for subscription in subscriptions:
             assert subscription.inputs["rawMessageDelivery"] is True, subscription.urn
             assert subscription.inputs["filterPolicyScope"] == "MessageAttributes"
             producer = subscription.inputs["topic"].split(":")[5].split("-")[2]
-            assert json.loads(subscription.inputs["filterPolicy"]) == {"type": sorted(spec.consumes[producer])}
-            assert subscription.account == stack.of_type("pulumi:providers:aws")[0].outputs["__account"]
+            assert json.loads(subscription.inputs["filterPolicy"]) == {
+                "type": sorted(spec.consumes[producer])
+            }
+            assert (
+                subscription.account
+                == stack.of_type("pulumi:providers:aws")[0].outputs["__account"]
+            )
 
 
 def test_queue_policy_admits_only_the_producer_topic() -> None:
     stack = evaluated("catalog-dev")
     for policy in stack.of_type("aws:sqs/queuePolicy:QueuePolicy"):
-        [allow] = [s for s in json.loads(policy.inputs["policy"])["Statement"] if s["Effect"] == "Allow"]
+        [allow] = [
+            s for s in json.loads(policy.inputs["policy"])["Statement"] if s["Effect"] == "Allow"
+        ]
         assert allow["Principal"] == {"Service": "sns.amazonaws.com"}
         source = allow["Condition"]["ArnEquals"]["aws:SourceArn"]
         assert source.startswith("arn:aws:sns:eu-west-1:")

@@ -22,7 +22,9 @@ from tests.infra.conftest import evaluated
 def test_bundle_is_identical_across_builds_and_checkouts(tmp_path: Path) -> None:
     # GIVEN a copy of the sources with different modification times
     copy = tmp_path / "checkout"
-    shutil.copytree(REPO_ROOT / "services", copy / "services", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        REPO_ROOT / "services", copy / "services", ignore=shutil.ignore_patterns("__pycache__")
+    )
     for path in copy.rglob("*.py"):
         os.utime(path, (1_000_000_000, 1_000_000_000))
     # WHEN both are bundled / THEN the bytes are the same
@@ -31,7 +33,9 @@ def test_bundle_is_identical_across_builds_and_checkouts(tmp_path: Path) -> None
 
 def test_bundle_changes_when_code_changes(tmp_path: Path) -> None:
     copy = tmp_path / "checkout"
-    shutil.copytree(REPO_ROOT / "services", copy / "services", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        REPO_ROOT / "services", copy / "services", ignore=shutil.ignore_patterns("__pycache__")
+    )
     before = bundle_bytes("catalog", copy)
     (copy / "services" / "contracts" / "catalogue.py").write_text("# changed\n", encoding="utf-8")
     assert bundle_bytes("catalog", copy) != before

@@ -53,7 +53,9 @@ def test_every_function_has_error_and_throttle_alarms(stack_name: str) -> None:
 @pytest.mark.parametrize("stack_name", STACKS)
 def test_alarms_notify_the_alarm_topic_which_emails_the_configured_address(stack_name: str) -> None:
     evaluation = evaluated(stack_name)
-    topic = next(t for t in evaluation.of_type("aws:sns/topic:Topic") if t.inputs["name"].endswith("-alarms"))
+    topic = next(
+        t for t in evaluation.of_type("aws:sns/topic:Topic") if t.inputs["name"].endswith("-alarms")
+    )
     arn = topic.outputs["arn"]
     for alarm in evaluation.of_type("aws:cloudwatch/metricAlarm:MetricAlarm"):
         assert alarm.inputs["alarmActions"] == [arn], alarm.urn
@@ -87,7 +89,9 @@ def test_event_source_mappings_report_batch_item_failures(stack_name: str) -> No
 
 def test_sqs_visibility_timeout_covers_six_function_timeouts() -> None:
     evaluation = evaluated("upload-dev")
-    queue = next(q for q in evaluation.of_type("aws:sqs/queue:Queue") if q.inputs["name"].endswith("-ingest"))
+    queue = next(
+        q for q in evaluation.of_type("aws:sqs/queue:Queue") if q.inputs["name"].endswith("-ingest")
+    )
     processor = evaluation.named("upload-processor-function")
     assert queue.inputs["visibilityTimeoutSeconds"] == 6 * processor.inputs["timeout"]
 
@@ -121,10 +125,16 @@ def test_every_taggable_resource_has_service_env_team_tags(stack_name: str) -> N
 
 
 TAGGABLE_WITHOUT_TAGS = {
-    "aws:lambda/function:Function", "aws:sqs/queue:Queue", "aws:sns/topic:Topic",
-    "aws:dynamodb/table:Table", "aws:s3/bucket:Bucket", "aws:iam/role:Role",
-    "aws:kms/key:Key", "aws:cloudfront/distribution:Distribution",
-    "aws:apigatewayv2/api:Api", "aws:cloudwatch/logGroup:LogGroup",
+    "aws:lambda/function:Function",
+    "aws:sqs/queue:Queue",
+    "aws:sns/topic:Topic",
+    "aws:dynamodb/table:Table",
+    "aws:s3/bucket:Bucket",
+    "aws:iam/role:Role",
+    "aws:kms/key:Key",
+    "aws:cloudfront/distribution:Distribution",
+    "aws:apigatewayv2/api:Api",
+    "aws:cloudwatch/logGroup:LogGroup",
 }
 
 
@@ -139,7 +149,10 @@ def test_upload_originals_move_to_glacier_and_are_versioned() -> None:
     assert glacier["transitions"][0]["storageClass"].startswith("GLACIER")
     assert glacier["filter"]["prefix"] == "originals/"
     assert "abort-incomplete-multipart-uploads" in rules
-    assert upload().named("upload-originals-versioning").inputs["versioningConfiguration"]["status"] == "Enabled"
+    assert (
+        upload().named("upload-originals-versioning").inputs["versioningConfiguration"]["status"]
+        == "Enabled"
+    )
 
 
 def test_upload_notifications_feed_the_ingest_queue() -> None:
@@ -192,7 +205,11 @@ def test_catalog_table_has_its_query_indexes() -> None:
 
 def test_catalog_api_is_public_and_read_only() -> None:
     routes = evaluated("catalog-dev").of_type("aws:apigatewayv2/route:Route")
-    assert {r.inputs["routeKey"] for r in routes} == {"GET /images", "GET /images/{id}", "GET /tags"}
+    assert {r.inputs["routeKey"] for r in routes} == {
+        "GET /images",
+        "GET /images/{id}",
+        "GET /tags",
+    }
     assert all(r.inputs["authorizationType"] == "NONE" for r in routes)
 
 
@@ -224,7 +241,9 @@ def test_purchase_completion_is_driven_by_the_table_stream() -> None:
     mapping = evaluation.named("purchase-completion-mapping")
     assert mapping.inputs["eventSourceArn"] == table.outputs["streamArn"]
     assert mapping.inputs["bisectBatchOnFunctionError"] is True
-    assert mapping.inputs["destinationConfig"]["onFailure"]["destinationArn"].endswith("-completion-failures")
+    assert mapping.inputs["destinationConfig"]["onFailure"]["destinationArn"].endswith(
+        "-completion-failures"
+    )
     pattern = json.loads(mapping.inputs["filterCriteria"]["filters"][0]["pattern"])
     assert pattern["eventName"] == ["INSERT"]
 
@@ -252,7 +271,9 @@ def test_purchase_takes_delivery_cdn_from_config_when_set() -> None:
 
     evaluation = evaluate_with(
         "purchase-dev",
-        lambda c: c.update({"marketplace:delivery": {"domain": "cdn.example.com", "keyPairId": "K123"}}),
+        lambda c: c.update(
+            {"marketplace:delivery": {"domain": "cdn.example.com", "keyPairId": "K123"}}
+        ),
     )
     assert not evaluation.of_type("pulumi:pulumi:StackReference")
     api = evaluation.named("purchase-api-function").inputs["environment"]["variables"]

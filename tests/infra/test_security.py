@@ -54,9 +54,10 @@ def test_every_resource_arn_is_in_the_stacks_own_account(stack_name: str) -> Non
     for resource, statement in allow_statements(evaluated(stack_name)):
         for arn in as_list(statement.get("Resource", [])):
             if arn == "*":
-                assert resource.type in KEY_POLICY_TYPES or set(as_list(statement["Action"])) <= RESOURCELESS_ACTIONS, (
-                    f"{resource.urn}: resource * for {statement['Action']}"
-                )
+                assert (
+                    resource.type in KEY_POLICY_TYPES
+                    or set(as_list(statement["Action"])) <= RESOURCELESS_ACTIONS
+                ), f"{resource.urn}: resource * for {statement['Action']}"
             elif arn.startswith("arn:aws:s3:::"):
                 bucket = arn.split(":::")[1].split("/")[0]
                 assert bucket.endswith(f"-{account}"), f"{resource.urn}: foreign bucket {arn}"
@@ -75,7 +76,9 @@ def test_principals_are_own_account_or_declared_consumers(stack_name: str) -> No
         for principal in as_list(principals):
             owner = principal.split(":")[4]
             is_subscribe = as_list(statement["Action"]) == ["sns:Subscribe"]
-            assert owner == account or (is_subscribe and owner in consumers), f"{resource.urn}: {principal}"
+            assert owner == account or (is_subscribe and owner in consumers), (
+                f"{resource.urn}: {principal}"
+            )
 
 
 @pytest.mark.parametrize("stack_name", STACKS)
@@ -94,9 +97,22 @@ def test_buckets_block_public_access_encrypt_and_require_tls(stack_name: str) ->
         related = [r for r in evaluation.resources if r.inputs.get("bucket") == name]
         by_type = {r.type: r for r in related}
         block = by_type["aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"].inputs
-        assert all(block[k] for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"))
-        sse = by_type["aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"]
-        assert sse.inputs["rules"][0]["applyServerSideEncryptionByDefault"]["sseAlgorithm"] in ("AES256", "aws:kms")
+        assert all(
+            block[k]
+            for k in (
+                "blockPublicAcls",
+                "blockPublicPolicy",
+                "ignorePublicAcls",
+                "restrictPublicBuckets",
+            )
+        )
+        sse = by_type[
+            "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+        ]
+        assert sse.inputs["rules"][0]["applyServerSideEncryptionByDefault"]["sseAlgorithm"] in (
+            "AES256",
+            "aws:kms",
+        )
         policy = json.loads(by_type["aws:s3/bucketPolicy:BucketPolicy"].inputs["policy"])
         assert any(
             s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}

@@ -38,21 +38,66 @@ def test_committed_account_ids_are_obvious_placeholders() -> None:
     ("change", "message"),
     [
         (lambda c: c.pop("marketplace:region"), "missing config key marketplace:region"),
-        (lambda c: c.update({"marketplace:region": "Ireland"}), "marketplace:region must be an AWS region"),
-        (lambda c: c["marketplace:accounts"].pop("catalog"), "marketplace:accounts has no account for: catalog"),
-        (lambda c: c["marketplace:accounts"].update(upload="1234"), "marketplace:accounts.upload must be a 12-digit"),
-        (lambda c: c["marketplace:accounts"].update(billing="777777777777"), "unknown services billing"),
-        (lambda c: c.pop("marketplace:deployRoleName"), "missing config key marketplace:deployRoleName"),
-        (lambda c: c["marketplace:identity"].update(issuer="ftp://x"), "marketplace:identity.issuer must be an https:// URL"),
-        (lambda c: c["marketplace:identity"].update(audiences=[]), "marketplace:identity.audiences must be a non-empty list"),
-        (lambda c: c.update({"marketplace:alarmEmail": "nobody"}), "marketplace:alarmEmail must be an e-mail address"),
-        (lambda c: c.update({"marketplace:logRetentionDays": 10}), "marketplace:logRetentionDays must be one of"),
-        (lambda c: c["marketplace:cdnSigning"].update(activeKey="nope"), "marketplace:cdnSigning.activeKey must be one of k2026a"),
-        (lambda c: c["marketplace:cdnSigning"]["publicKeys"].update(k2026a="abc"), "must be a PEM public key"),
-        (lambda c: c.update({"marketplace:sizing": {"upload": {"processor": {"memoryMb": 64}}}}), "marketplace:sizing.upload.processor.memoryMb must be an integer in [128, 10240]"),
-        (lambda c: c.update({"marketplace:sizing": {"upload": {"processor": {"ram": 1}}}}), "marketplace:sizing.upload.processor.ram: unknown setting"),
-        (lambda c: c.update({"marketplace:delivery": {"domain": "x"}}), "marketplace:delivery.domain must be a host name"),
-        (lambda c: c.update({"marketplace:deletionProtection": "maybe"}), "marketplace:deletionProtection must be a bool"),
+        (
+            lambda c: c.update({"marketplace:region": "Ireland"}),
+            "marketplace:region must be an AWS region",
+        ),
+        (
+            lambda c: c["marketplace:accounts"].pop("catalog"),
+            "marketplace:accounts has no account for: catalog",
+        ),
+        (
+            lambda c: c["marketplace:accounts"].update(upload="1234"),
+            "marketplace:accounts.upload must be a 12-digit",
+        ),
+        (
+            lambda c: c["marketplace:accounts"].update(billing="777777777777"),
+            "unknown services billing",
+        ),
+        (
+            lambda c: c.pop("marketplace:deployRoleName"),
+            "missing config key marketplace:deployRoleName",
+        ),
+        (
+            lambda c: c["marketplace:identity"].update(issuer="ftp://x"),
+            "marketplace:identity.issuer must be an https:// URL",
+        ),
+        (
+            lambda c: c["marketplace:identity"].update(audiences=[]),
+            "marketplace:identity.audiences must be a non-empty list",
+        ),
+        (
+            lambda c: c.update({"marketplace:alarmEmail": "nobody"}),
+            "marketplace:alarmEmail must be an e-mail address",
+        ),
+        (
+            lambda c: c.update({"marketplace:logRetentionDays": 10}),
+            "marketplace:logRetentionDays must be one of",
+        ),
+        (
+            lambda c: c["marketplace:cdnSigning"].update(activeKey="nope"),
+            "marketplace:cdnSigning.activeKey must be one of k2026a",
+        ),
+        (
+            lambda c: c["marketplace:cdnSigning"]["publicKeys"].update(k2026a="abc"),
+            "must be a PEM public key",
+        ),
+        (
+            lambda c: c.update({"marketplace:sizing": {"upload": {"processor": {"memoryMb": 64}}}}),
+            "marketplace:sizing.upload.processor.memoryMb must be an integer in [128, 10240]",
+        ),
+        (
+            lambda c: c.update({"marketplace:sizing": {"upload": {"processor": {"ram": 1}}}}),
+            "marketplace:sizing.upload.processor.ram: unknown setting",
+        ),
+        (
+            lambda c: c.update({"marketplace:delivery": {"domain": "x"}}),
+            "marketplace:delivery.domain must be a host name",
+        ),
+        (
+            lambda c: c.update({"marketplace:deletionProtection": "maybe"}),
+            "marketplace:deletionProtection must be a bool",
+        ),
     ],
 )
 def test_config_error_names_the_key(change: Any, message: str) -> None:

@@ -27,12 +27,18 @@ def test_stack_evaluates_with_expected_resource_count(stack_name: str) -> None:
 def test_stack_exports_api_url_and_table(stack_name: str) -> None:
     outputs = evaluated(stack_name).outputs
     assert outputs["apiUrl"].startswith("https://")
-    assert outputs["tableName"] == f"marketplace-{stack_name.split('-')[1]}-{stack_name.split('-')[0]}-data"
+    assert (
+        outputs["tableName"]
+        == f"marketplace-{stack_name.split('-')[1]}-{stack_name.split('-')[0]}-data"
+    )
 
 
 def test_upload_exports_topic_and_cdn_domains() -> None:
     outputs = evaluated("upload-dev").outputs
-    assert outputs["eventsTopicArn"] == "arn:aws:sns:eu-west-1:111111111111:marketplace-dev-upload-events"
+    assert (
+        outputs["eventsTopicArn"]
+        == "arn:aws:sns:eu-west-1:111111111111:marketplace-dev-upload-events"
+    )
     assert outputs["publicCdnDomain"].endswith(".cloudfront.net")
     assert outputs["deliveryCdnDomain"].endswith(".cloudfront.net")
     assert set(outputs["deliveryKeyPairIds"]) == {"k2026a"}

@@ -1,0 +1,49 @@
+"""Offline preview: evaluate a stack under mocks with its real config and print its tree.
+
+It is what a pull request check without cloud credentials, or a newcomer, uses to see
+what a stack would deploy: type, logical name, parent and account of every resource.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+
+from local.fake_cloud import FakeCloud
+from local.program import Evaluation, evaluate
+from services.contracts.catalogue import SERVICES
+
+
+def evaluate_for_preview(stack: str) -> Evaluation:
+    """Evaluate ``stack``; purchase stacks first evaluate their env's upload stack (reference)."""
+    service, _, env = stack.partition("-")
+    references = {}
+    if service in SERVICES and service != "upload" and env:
+        upload = evaluate(f"upload-{env}", FakeCloud())
+        references[f"organization/marketplace/upload-{env}"] = upload.outputs
+    return evaluate(stack, FakeCloud(stack_outputs=references), preview=True)
+
+
+def render_tree(evaluation: Evaluation) -> Iterator[str]:
+    """Lines like ``pulumi preview``: indentation follows parents; account on each resource."""
+    children: dict[str | None, list] = {}
+    for resource in evaluation.resources:
+        children.setdefault(resource.parent, []).append(resource)
+    yield f"+ pulumi:pulumi:Stack  marketplace-{evaluation.stack}"
+
+    def walk(parent: str | None, depth: int) -> Iterator[str]:
+        for resource in children.get(parent, []):
+            account = f"  [{resource.account}]" if resource.account else ""
+            yield f"{'    ' * depth}+ {resource.type}  {resource.name}{account}"
+            yield from walk(resource.name, depth + 1)
+
+    yield from walk(None, 1)
+
+
+def summary(evaluation: Evaluation) -> list[str]:
+    counts = Counter(r.type for r in evaluation.resources if r.custom)
+    components = sum(1 for r in evaluation.resources if not r.custom)
+    lines = [f"Resources: {len(evaluation.resources)} to create ({components} components)"]
+    lines += [f"    {count:3d} {type_}" for type_, count in sorted(counts.items())]
+    lines += ["Outputs:"] + [f"    {k}: {v}" for k, v in sorted(evaluation.outputs.items())]
+    return lines
