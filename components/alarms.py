@@ -6,6 +6,7 @@ function error is something a person should look at, not a rate to tune.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
@@ -51,7 +52,7 @@ def metric_alarm(
     description: str,
     namespace: str,
     metric: str,
-    dimensions: dict[str, pulumi.Input[str]],
+    dimensions: Mapping[str, pulumi.Input[str]],
     topic_arn: pulumi.Input[str],
     parent: pulumi.Resource,
     statistic: str = "Sum",

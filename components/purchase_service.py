@@ -18,7 +18,7 @@ from components.stream_source import StreamSource, StreamSourceArgs
 
 DOWNLOAD_URL_TTL_SECONDS = 300
 """Signed download links expire within minutes: long enough to start a download."""
-PURCHASE_INSERTS = {
+PURCHASE_INSERTS: dict[str, object] = {
     "eventName": ["INSERT"],
     "dynamodb": {"Keys": {"pk": {"S": [{"prefix": "PURCHASE#"}]}}},
 }

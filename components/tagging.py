@@ -28,7 +28,12 @@ def register_tagging(tags: Mapping[str, str]) -> None:
     ) -> pulumi.ResourceTransformationResult | None:
         if "tags" not in args.props or args.type_.startswith("pulumi:providers:"):
             return None
-        merged = {**tags, **(args.props.get("tags") or {})}
+        explicit = args.props.get("tags") or {}
+        merged: pulumi.Input[dict[str, str]]
+        if isinstance(explicit, dict):
+            merged = {**tags, **explicit}
+        else:  # an Output: merge once it is known
+            merged = pulumi.Output.from_input(explicit).apply(lambda own: {**tags, **(own or {})})
         return pulumi.ResourceTransformationResult({**args.props, "tags": merged}, args.opts)
 
     pulumi.runtime.register_stack_transformation(add_tags)

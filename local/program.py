@@ -171,13 +171,18 @@ def evaluate(
     )
     pulumi.runtime.set_all_config({key: _encode(value) for key, value in values.items()})
     mocks.resources.clear()
-    _sync_await(run_pulumi_func(lambda: runpy.run_path(str(program), run_name="__main__")))
+    _sync_await(run_pulumi_func(lambda: _run(program)))
     evaluation = Evaluation(stack=stack, resources=list(mocks.resources))
     _link_urns(evaluation, monitor)
     root = settings.get_root_resource()
     exports = getattr(root, "outputs", {}) or {}
-    evaluation.outputs = _sync_await(pulumi.Output.from_input(exports).future()) or {}
+    resolved = _sync_await(pulumi.Output.from_input(exports).future())  # type: ignore[arg-type]
+    evaluation.outputs = dict(resolved or {})
     return evaluation
+
+
+def _run(program: Path) -> None:
+    runpy.run_path(str(program), run_name="__main__")
 
 
 def _link_urns(evaluation: Evaluation, monitor: _RecordingMonitor) -> None:

@@ -1,0 +1,225 @@
+"""An embedded AWS: moto's server on 127.0.0.1, one emulated account per service.
+
+moto keeps accounts apart by credentials: STS AssumeRole into
+``arn:aws:iam::<account>:role/...`` returns keys that moto maps to that account, so a
+client built with them creates and sees only that account's resources - as each service's
+deployment role and functions would in AWS. The identity account holds a Cognito user
+pool; moto signs its tokens with a fixed key and serves the JWKS over HTTP at
+``<endpoint>/<pool id>/.well-known/jwks.json``, so the local JWT check is a real one.
+moto does not enforce IAM policies: roles and policies are created for inspection only.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from moto.server import ThreadedMotoServer
+
+LOOPBACK = "127.0.0.1"
+DEFAULT_REGION = "eu-west-1"
+IDENTITY_ACCOUNT = "100000000009"
+"""The local identity provider's account (not a service, so not in marketplace:accounts)."""
+BOOTSTRAP_CREDENTIALS = {
+    "aws_access_key_id": "bootstrap",
+    "aws_secret_access_key": "bootstrap",
+    "aws_session_token": "bootstrap",
+}
+"""Only used to call STS AssumeRole; moto maps unknown keys to its default account."""
+ROLE_NAME = "marketplace-local"
+CLIENT_CONFIG = Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=5)
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The local Cognito pool: what the config's ``marketplace:identity`` points at."""
+
+    user_pool_id: str
+    client_id: str
+    issuer: str
+    jwks_url: str
+    audiences: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "user_pool_id": self.user_pool_id,
+            "client_id": self.client_id,
+            "issuer": self.issuer,
+            "jwks_url": self.jwks_url,
+            "audiences": list(self.audiences),
+        }
+
+
+class EmbeddedCloud:
+    """moto server on loopback + per-account credentials; a context manager."""
+
+    def __init__(self, region: str = DEFAULT_REGION, port: int = 0) -> None:
+        self.region = region
+        self._port = port
+        self._server: ThreadedMotoServer | None = None
+        self._credentials: dict[str, dict[str, str]] = {}
+        self._clients: dict[tuple[str, str, str], Any] = {}
+        self._lock = threading.Lock()
+        self.identity: Identity | None = None
+        self.endpoint = ""
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def start(self) -> EmbeddedCloud:
+        if self._server is not None:
+            return self
+        server = ThreadedMotoServer(ip_address=LOOPBACK, port=self._port, verbose=False)
+        server.start()
+        host, port = server.get_host_and_port()
+        self._server = server
+        self.endpoint = f"http://{host}:{port}"
+        return self
+
+    def stop(self) -> None:
+        server, self._server = self._server, None
+        if server is not None:
+            server.stop()
+        self._credentials.clear()
+        self._clients.clear()
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None
+
+    def __enter__(self) -> EmbeddedCloud:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+    # -- accounts ------------------------------------------------------------------------
+
+    def credentials(self, account: str) -> dict[str, str]:
+        """boto3 credential kwargs acting in ``account`` (STS AssumeRole, cached)."""
+        with self._lock:
+            if account not in self._credentials:
+                self._credentials[account] = self._assume(account)
+            return dict(self._credentials[account])
+
+    def _assume(self, account: str) -> dict[str, str]:
+        sts = boto3.client(
+            "sts",
+            endpoint_url=self._require_endpoint(),
+            region_name=self.region,
+            config=CLIENT_CONFIG,
+            **BOOTSTRAP_CREDENTIALS,
+        )
+        response = sts.assume_role(
+            RoleArn=f"arn:aws:iam::{account}:role/{ROLE_NAME}",
+            RoleSessionName=f"local-{account}",
+        )
+        creds = response["Credentials"]
+        return {
+            "aws_access_key_id": creds["AccessKeyId"],
+            "aws_secret_access_key": creds["SecretAccessKey"],
+            "aws_session_token": creds["SessionToken"],
+        }
+
+    def session(self, account: str) -> boto3.Session:
+        return boto3.Session(region_name=self.region, **self.credentials(account))
+
+    def client(self, service: str, account: str, region: str | None = None) -> Any:
+        """A cached boto3 client for ``service`` in ``account`` (clients are thread-safe)."""
+        region = region or self.region
+        key = (service, account, region)
+        credentials = self.credentials(account)
+        with self._lock:
+            if key not in self._clients:
+                self._clients[key] = boto3.client(
+                    service,
+                    endpoint_url=self._require_endpoint(),
+                    region_name=region,
+                    config=CLIENT_CONFIG,
+                    **credentials,
+                )
+            return self._clients[key]
+
+    def account_of_credentials(self, account: str) -> str:
+        """The account moto attributes ``account``'s credentials to (a self-check)."""
+        return self.client("sts", account).get_caller_identity()["Account"]
+
+    def _require_endpoint(self) -> str:
+        if not self.endpoint:
+            raise RuntimeError("the embedded cloud is not started (call start() first)")
+        return self.endpoint
+
+    # -- identity ------------------------------------------------------------------------
+
+    def create_identity(self, name: str = "marketplace-local-users") -> Identity:
+        """A Cognito user pool + public app client in the identity account."""
+        cognito = self.client("cognito-idp", IDENTITY_ACCOUNT)
+        pool = cognito.create_user_pool(
+            PoolName=name,
+            Policies={"PasswordPolicy": {"MinimumLength": 8}},
+            AutoVerifiedAttributes=["email"],
+        )["UserPool"]
+        client = cognito.create_user_pool_client(
+            UserPoolId=pool["Id"],
+            ClientName=f"{name}-web",
+            GenerateSecret=False,
+            ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        )["UserPoolClient"]
+        self.identity = Identity(
+            user_pool_id=pool["Id"],
+            client_id=client["ClientId"],
+            # moto's tokens carry this issuer (as Cognito's do); only the JWKS is local.
+            issuer=f"https://cognito-idp.{self.region}.amazonaws.com/{pool['Id']}",
+            jwks_url=f"{self.endpoint}/{pool['Id']}/.well-known/jwks.json",
+            audiences=(client["ClientId"],),
+        )
+        return self.identity
+
+    def create_user(self, username: str, password: str, email: str | None = None) -> str:
+        """A confirmed user with a permanent password; returns its ``sub``."""
+        identity = self._require_identity()
+        cognito = self.client("cognito-idp", IDENTITY_ACCOUNT)
+        attributes = [{"Name": "email", "Value": email or f"{username}@example.com"}]
+        user = cognito.admin_create_user(
+            UserPoolId=identity.user_pool_id,
+            Username=username,
+            UserAttributes=attributes,
+            MessageAction="SUPPRESS",
+        )["User"]
+        cognito.admin_set_user_password(
+            UserPoolId=identity.user_pool_id, Username=username, Password=password, Permanent=True
+        )
+        return next(a["Value"] for a in user["Attributes"] if a["Name"] == "sub")
+
+    def sign_in(self, username: str, password: str) -> dict[str, str]:
+        """``{"id_token", "access_token", "refresh_token"}`` from USER_PASSWORD_AUTH."""
+        identity = self._require_identity()
+        cognito = self.client("cognito-idp", IDENTITY_ACCOUNT)
+        result = cognito.initiate_auth(
+            ClientId=identity.client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": username, "PASSWORD": password},
+        )["AuthenticationResult"]
+        return {
+            "id_token": result["IdToken"],
+            "access_token": result["AccessToken"],
+            "refresh_token": result.get("RefreshToken", ""),
+        }
+
+    def _require_identity(self) -> Identity:
+        if self.identity is None:
+            raise RuntimeError("no identity provider yet (call create_identity() first)")
+        return self.identity
+
+
+def wait_until(predicate: Any, timeout: float, interval: float = 0.1) -> Any:
+    """Poll ``predicate`` until it returns a truthy value or ``timeout`` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value or time.monotonic() >= deadline:
+            return value
+        time.sleep(interval)

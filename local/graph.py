@@ -1,0 +1,95 @@
+"""What the local deployer built, handed to the local runtime as one JSON file.
+
+The deployer evaluates every service stack of the ``local`` environment against the
+emulator and writes this graph to ``.local/graph.json``; the runtime reads it to know the
+emulator endpoint, each account's credentials, and every resource with its real emulator
+identifiers (ARNs, queue URLs, stream ARNs, table names) - so the runtime never has to
+reach into ``components/`` or guess names.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from local.program import REPO_ROOT
+
+GRAPH_FILE = REPO_ROOT / ".local" / "graph.json"
+
+
+@dataclass
+class Graph:
+    """The deployed local environment.
+
+    ``accounts``: service (and ``"identity"``) -> account id.
+    ``credentials``: account id -> ``{"aws_access_key_id", "aws_secret_access_key",
+    "aws_session_token"}`` from STS AssumeRole in the emulator.
+    ``stacks``: stack name -> resources as dicts ``{type, name, urn, parent, inputs, outputs,
+    account}`` (outputs hold the emulator's real identifiers).
+    ``stack_outputs``: stack name -> the stack's exports.
+    ``identity``: ``{user_pool_id, client_id, issuer, jwks_url, audiences}`` of the local
+    Cognito pool. ``signing``: ``{key_name, private_key_pem, public_key_pem, key_pair_id}``
+    of the locally generated CloudFront signing key pair.
+    """
+
+    endpoint: str
+    region: str
+    accounts: dict[str, str] = field(default_factory=dict)
+    credentials: dict[str, dict[str, str]] = field(default_factory=dict)
+    stacks: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    stack_outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    identity: dict[str, Any] = field(default_factory=dict)
+    signing: dict[str, Any] = field(default_factory=dict)
+
+    def save(self, path: Path = GRAPH_FILE) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(asdict(self), indent=2, sort_keys=True, default=str))
+        return path
+
+    @classmethod
+    def load(cls, path: Path = GRAPH_FILE) -> Graph:
+        return cls(**json.loads(Path(path).read_text()))
+
+    # -- queries -------------------------------------------------------------------------
+
+    def resources(self, stack: str) -> list[dict[str, Any]]:
+        if stack not in self.stacks:
+            raise KeyError(f"no stack {stack!r} in the graph (have: {sorted(self.stacks)})")
+        return self.stacks[stack]
+
+    def of_type(self, stack: str, type_token: str) -> list[dict[str, Any]]:
+        """All resources of ``type_token`` (e.g. ``aws:sqs/queue:Queue``) in ``stack``."""
+        return [r for r in self.resources(stack) if r["type"] == type_token]
+
+    def named(self, stack: str, name: str) -> dict[str, Any]:
+        """The one resource with logical name ``name`` in ``stack``."""
+        matches = [r for r in self.resources(stack) if r["name"] == name]
+        if len(matches) != 1:
+            raise KeyError(f"{len(matches)} resources named {name!r} in {stack}")
+        return matches[0]
+
+    def children(self, stack: str, parent: str) -> list[dict[str, Any]]:
+        """Resources whose parent component has logical name ``parent``."""
+        return [r for r in self.resources(stack) if r.get("parent") == parent]
+
+    def account_of(self, service: str) -> str:
+        return self.accounts[service]
+
+    def credentials_for(self, account: str) -> dict[str, str]:
+        """boto3 keyword arguments (plus nothing else) for ``account`` in the emulator."""
+        return dict(self.credentials[account])
+
+    def session_kwargs(self, account: str) -> dict[str, str]:
+        """Keyword arguments for ``boto3.client(...)`` acting in ``account``."""
+        return {**self.credentials_for(account), "region_name": self.region}
+
+    def client(self, service_name: str, account: str) -> Any:
+        """A boto3 client for ``service_name`` in ``account`` pointed at the emulator."""
+        import boto3
+
+        return boto3.client(
+            service_name, endpoint_url=self.endpoint, **self.session_kwargs(account)
+        )
