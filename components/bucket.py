@@ -14,7 +14,7 @@ from components.iam import Statement, deny_insecure_transport, policy_document
 @dataclass
 class PrivateBucketArgs:
     context: ServiceContext
-    """The owning service stack; the bucket is ``marketplace-<env>-<service>-<purpose>-<account>``."""
+    """The owning stack; the bucket is ``marketplace-<env>-<service>-<purpose>-<account>``."""
     purpose: str
     """What the bucket holds (``originals``, ``renditions``, ``licensed``)."""
     lifecycle_rules: list[aws.s3.BucketLifecycleConfigurationRuleArgs] = field(default_factory=list)

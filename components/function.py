@@ -21,7 +21,7 @@ class FunctionArgs:
     context: ServiceContext
     """The service stack the function belongs to."""
     purpose: str
-    """Short name (``api``, ``processor``); the function is ``marketplace-<env>-<service>-<purpose>``."""
+    """Short name (``api``); the function is ``marketplace-<env>-<service>-<purpose>``."""
     handler: str
     """Module path of the handler, e.g. ``services.upload.api.lambda_handler``."""
     code: pulumi.Input[pulumi.Archive]

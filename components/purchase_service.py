@@ -20,7 +20,7 @@ DOWNLOAD_URL_TTL_SECONDS = 300
 """Signed download links expire within minutes: long enough to start a download."""
 PURCHASE_INSERTS: dict[str, object] = {
     "eventName": ["INSERT"],
-    "dynamodb": {"Keys": {"pk": {"S": [{"prefix": "PURCHASE#"}]}}},
+    "dynamodb": {"Keys": {"pk": {"S": [{"prefix": "PURCHASE#"}]}, "sk": {"S": ["PURCHASE"]}}},
 }
 """Only new purchases start the completion saga (not offers or idempotency records)."""
 
@@ -30,7 +30,7 @@ class PurchaseServiceArgs(ServiceArgs):
     delivery_domain: pulumi.Input[str] | None = None
     """The upload stack's delivery CDN domain. Required (from config or a StackReference)."""
     delivery_key_pair_id: pulumi.Input[str] | None = None
-    """The CloudFront public key id of the active signing key. Required (config or StackReference)."""
+    """CloudFront public key id of the active signing key. Required (config or reference)."""
 
 
 class PurchaseService(ServiceComponent):

@@ -16,7 +16,7 @@ class TableArgs:
     context: ServiceContext
     """The service stack; the table is ``marketplace-<env>-<service>-data``."""
     indexes: tuple[str, ...] = ()
-    """Global secondary indexes (``gsi1``, ...), each keyed ``<index>pk``/``<index>sk``. Default none."""
+    """Global secondary indexes (``gsi1``...), keyed ``<index>pk``/``<index>sk``. Default none."""
     stream: bool = False
     """Emit a NEW_AND_OLD_IMAGES stream. Default off."""
 

@@ -138,8 +138,16 @@ class UploadService(ServiceComponent):
                 Statement(
                     actions=("s3:GetObject",), resources=(self.originals.objects_arn("originals/"),)
                 ),
-                Statement(actions=("s3:PutObject",), resources=(self.renditions.objects_arn(),)),
-                Statement(actions=("s3:PutObject",), resources=(self.licensed.objects_arn(),)),
+                Statement(
+                    actions=("s3:PutObject",),
+                    resources=(
+                        self.renditions.objects_arn("thumbnails/"),
+                        self.renditions.objects_arn("previews/"),
+                    ),
+                ),
+                Statement(
+                    actions=("s3:PutObject",), resources=(self.licensed.objects_arn("licensed/"),)
+                ),
                 *([Statement(actions=tuple(rekognition), resources=("*",))] if rekognition else []),
                 *self.publish_statements(),
             ],

@@ -52,7 +52,11 @@ def describe_validation_error(error: RequestValidationError) -> str:
     """One readable line per invalid field, e.g. ``query.limit: Input should be ...``."""
     parts = []
     for item in error.errors():
-        location = ".".join(str(p) for p in item.get("loc", ()) if p != "body" or len(item["loc"]) == 1)
+        if item.get("type") == "json_invalid":
+            parts.append("body: invalid JSON")
+            continue
+        loc = item.get("loc", ())
+        location = ".".join(str(p) for p in loc if p != "body" or len(loc) == 1)
         parts.append(f"{location}: {item.get('msg', 'invalid')}")
     return "; ".join(parts) or "invalid request"
 

@@ -7,12 +7,28 @@ import sys
 from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import Any
+from unittest.mock import patch
 
 import boto3
+import botocore.loaders
+import botocore.session
 import pytest
 from moto import mock_aws
 
 from tests.services.factories import REGION, LambdaContext
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_botocore_loader() -> Iterator[None]:
+    """One botocore model loader for the whole session.
+
+    moto gives every test a fresh default boto3 session, and each session re-parses
+    botocore's JSON service models (about 0.1 s per test); sharing the loader, whose cache
+    holds only those read-only files, keeps the suite fast.
+    """
+    loader = botocore.loaders.create_loader()
+    with patch.object(botocore.session, "create_loader", lambda *_args, **_kwargs: loader):
+        yield
 
 
 @pytest.fixture
@@ -67,5 +83,8 @@ def create_service_table(name: str, indexes: tuple[str, ...] = (), stream: bool 
     if gsis:
         kwargs["GlobalSecondaryIndexes"] = gsis
     if stream:
-        kwargs["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+        kwargs["StreamSpecification"] = {
+            "StreamEnabled": True,
+            "StreamViewType": "NEW_AND_OLD_IMAGES",
+        }
     return boto3.resource("dynamodb", region_name=REGION).create_table(**kwargs)

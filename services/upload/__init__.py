@@ -1,0 +1,1 @@
+"""Upload service: photographers' API, the image processor and the image pipeline."""

@@ -1,0 +1,186 @@
+"""The upload record and its life cycle, as plain data (no AWS).
+
+An upload is one item ``pk = UPLOAD#<id>, sk = UPLOAD`` (``gsi1``: by owner, newest first)::
+
+    PENDING --processor--> PUBLISHED | REJECTED      (first processed object wins)
+    PENDING | PUBLISHED | REJECTED --owner--> WITHDRAWN   (terminal: nothing revives it)
+
+Every transition adds 1 to ``revision`` (the ``data.revision`` consumers order events by) and
+records the event it owes in ``pendingEvent`` (a one-slot outbox, see ``store.publish_pending``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+PENDING = "PENDING"
+PUBLISHED = "PUBLISHED"
+REJECTED = "REJECTED"
+WITHDRAWN = "WITHDRAWN"
+STATUSES = (PENDING, PUBLISHED, REJECTED, WITHDRAWN)
+
+IMAGE_PUBLISHED = "image.published"
+IMAGE_REJECTED = "image.rejected"
+IMAGE_WITHDRAWN = "image.withdrawn"
+
+ORIGINALS_PREFIX = "originals"
+SORT_KEY = "UPLOAD"
+_UPLOAD_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+_KEY_SEGMENT = re.compile(r"^[A-Za-z0-9_-]+$")
+
+VIEW_FIELDS = (
+    "uploadId", "status", "revision", "title", "tags", "priceCents", "currency", "contentType",
+    "sizeBytes", "createdAt", "updatedAt", "width", "height", "colours", "palette", "labels",
+    "thumbnailUrl", "previewUrl", "publishedAt", "reason", "rejectedAt", "withdrawnAt",
+)  # fmt: skip
+"""What the owner sees of a record (keys, outbox and correlation id are internal)."""
+
+
+@dataclass(frozen=True)
+class OriginalKey:
+    """Who uploaded (JWT subject) and for which upload, as read back from an S3 key."""
+
+    owner_id: str
+    upload_id: str
+
+
+def utc_now() -> str:
+    """ISO 8601 UTC with microseconds: sorts as text, so it can be an index sort key."""
+    return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def new_upload_id() -> str:
+    return str(uuid.uuid4())
+
+
+def is_upload_id(value: str) -> bool:
+    """Ids are uuid4 strings; anything else cannot name an upload (and is never a key)."""
+    return bool(_UPLOAD_ID.match(value))
+
+
+def upload_pk(upload_id: str) -> str:
+    return f"UPLOAD#{upload_id}"
+
+
+def owner_pk(owner_id: str) -> str:
+    return f"OWNER#{owner_id}"
+
+
+def owner_segment(owner_id: str) -> str:
+    """The owner's S3 key segment: unpadded base64url of the subject.
+
+    A JWT ``sub`` may hold ``/``, ``|``, spaces or non-ASCII (``auth0|123``); base64url keeps the
+    segment in ``[A-Za-z0-9_-]``, which S3 notifications do not escape and which cannot break
+    out of the owner's prefix, and it decodes back to the subject.
+    """
+    return base64.urlsafe_b64encode(owner_id.encode()).decode().rstrip("=")
+
+
+def original_key(owner_id: str, upload_id: str) -> str:
+    return f"{ORIGINALS_PREFIX}/{owner_segment(owner_id)}/{upload_id}"
+
+
+def parse_original_key(key: str) -> OriginalKey | None:
+    """``originals/<owner segment>/<uploadId>`` back to its parts; None for any other key."""
+    parts = key.split("/")
+    if len(parts) != 3 or parts[0] != ORIGINALS_PREFIX or not _KEY_SEGMENT.match(parts[1]):
+        return None
+    if not is_upload_id(parts[2]):
+        return None
+    try:
+        padded = parts[1] + "=" * (-len(parts[1]) % 4)
+        owner_id = base64.urlsafe_b64decode(padded).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return OriginalKey(owner_id=owner_id, upload_id=parts[2])
+
+
+def new_upload(
+    upload_id: str,
+    owner_id: str,
+    request: Mapping[str, Any],
+    *,
+    correlation_id: str,
+    now: str,
+) -> dict[str, Any]:
+    """The PENDING item for a validated ``POST /uploads`` body."""
+    return {
+        "pk": upload_pk(upload_id),
+        "sk": SORT_KEY,
+        "gsi1pk": owner_pk(owner_id),
+        "gsi1sk": now,
+        "uploadId": upload_id,
+        "ownerId": owner_id,
+        "status": PENDING,
+        "revision": 0,
+        "title": request["title"],
+        "tags": list(request["tags"]),
+        "priceCents": request["priceCents"],
+        "currency": request["currency"],
+        "contentType": request["contentType"],
+        "sizeBytes": request["sizeBytes"],
+        "objectKey": original_key(owner_id, upload_id),
+        "correlationId": correlation_id,
+        "createdAt": now,
+        "updatedAt": now,
+    }
+
+
+def upload_view(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The owner's view of a record: the public fields it has."""
+    return {name: record[name] for name in VIEW_FIELDS if name in record}
+
+
+def event_data(record: Mapping[str, Any], event_type: str) -> dict[str, Any]:
+    """The ``data`` of the event a record owes, built from the record alone (so it can be
+    rebuilt after a crash)."""
+    common = {
+        "imageId": record["uploadId"],
+        "revision": record["revision"],
+        "photographerId": record["ownerId"],
+    }
+    if event_type == IMAGE_PUBLISHED:
+        published = (
+            "title", "tags", "priceCents", "currency", "width", "height", "colours", "palette",
+            "labels", "thumbnailUrl", "previewUrl", "licensedKey", "publishedAt",
+        )  # fmt: skip
+        return common | {name: record[name] for name in published if name in record}
+    if event_type == IMAGE_REJECTED:
+        return common | {"reason": record["reason"]}
+    if event_type == IMAGE_WITHDRAWN:
+        return common | {"withdrawnAt": record["withdrawnAt"]}
+    raise ValueError(f"upload records owe no {event_type!r} events")
+
+
+def encode_cursor(last_key: Mapping[str, Any]) -> str:
+    """DynamoDB's ``LastEvaluatedKey`` as an opaque, URL-safe token."""
+    raw = json.dumps(dict(last_key), separators=(",", ":"), sort_keys=True).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, owner_id: str) -> dict[str, str]:
+    """The start key a cursor stands for; ValueError unless it is one of this owner's pages.
+
+    Checking the shape (and the owner) turns a forged cursor into a 400, not a DynamoDB error.
+    """
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        key = json.loads(raw)
+    except (binascii.Error, ValueError) as error:
+        raise ValueError("not a cursor returned by this API") from error
+    expected = {"pk", "sk", "gsi1pk", "gsi1sk"}
+    if not isinstance(key, dict) or set(key) != expected:
+        raise ValueError("not a cursor returned by this API")
+    if not all(isinstance(value, str) for value in key.values()):
+        raise ValueError("not a cursor returned by this API")
+    if key["gsi1pk"] != owner_pk(owner_id) or key["sk"] != SORT_KEY:
+        raise ValueError("not a cursor returned by this API")
+    return key
