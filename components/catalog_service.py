@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import pulumi
 
-from components.event_subscription import EventSubscription, EventSubscriptionArgs
+from components.event_subscription import EventSubscription
 from components.function import Function
-from components.http_api import HttpApi, HttpApiArgs, Route
+from components.http_api import HttpApi
 from components.service import ServiceArgs, ServiceComponent
 
 
@@ -43,36 +43,14 @@ class CatalogService(ServiceComponent):
         return api, indexer
 
     def _create_subscriptions(self) -> list[EventSubscription]:
-        return [
-            EventSubscription(
-                f"{self._name}-{producer}-events",
-                EventSubscriptionArgs(
-                    context=self.context,
-                    producer=producer,
-                    topic_arn=arn,
-                    event_types=types,
-                    consumer=self.indexer,
-                    alarm_topic_arn=self.alarms.arn,
-                ),
-                opts=self._child(),
-            )
-            for producer, (arn, types) in self.consumed_topics().items()
-        ]
+        return self._subscribe(self.indexer)
 
     def _create_api(self) -> HttpApi:
-        fn = self.api_function
-        return HttpApi(
-            f"{self._name}-http",
-            HttpApiArgs(
-                context=self.context,
-                routes=[
-                    Route("GET", "/images", fn, authenticated=False),
-                    Route("GET", "/images/{id}", fn, authenticated=False),
-                    Route("GET", "/tags", fn, authenticated=False),
-                ],
-                # Anonymous and cacheable: a higher steady rate than the write APIs.
-                throttling_burst=500,
-                throttling_rate=250.0,
-            ),
-            opts=self._child(),
+        return self._http_api(
+            self.api_function,
+            ["GET /images", "GET /images/{id}", "GET /tags"],
+            authenticated=False,
+            # Anonymous and cacheable: a higher steady rate than the write APIs.
+            throttling_burst=500,
+            throttling_rate=250.0,
         )

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.event_subscription import EventSubscription, EventSubscriptionArgs
+from components.event_subscription import EventSubscription
 from components.event_topic import EventTopic, EventTopicArgs
 from components.function import Function
-from components.http_api import HttpApi, HttpApiArgs, Route
+from components.http_api import HttpApi
 from components.iam import Statement
 from components.naming import secret_name
 from components.service import ServiceArgs, ServiceComponent
@@ -134,21 +134,7 @@ class PurchaseService(ServiceComponent):
         )
 
     def _create_subscriptions(self) -> list[EventSubscription]:
-        return [
-            EventSubscription(
-                f"{self._name}-{producer}-events",
-                EventSubscriptionArgs(
-                    context=self.context,
-                    producer=producer,
-                    topic_arn=arn,
-                    event_types=types,
-                    consumer=self.offers,
-                    alarm_topic_arn=self.alarms.arn,
-                ),
-                opts=self._child(),
-            )
-            for producer, (arn, types) in self.consumed_topics().items()
-        ]
+        return self._subscribe(self.offers)
 
     def _create_completion_source(self) -> StreamSource:
         return StreamSource(
@@ -165,17 +151,12 @@ class PurchaseService(ServiceComponent):
         )
 
     def _create_api(self) -> HttpApi:
-        fn = self.api_function
-        return HttpApi(
-            f"{self._name}-http",
-            HttpApiArgs(
-                context=self.context,
-                routes=[
-                    Route("POST", "/purchases", fn),
-                    Route("GET", "/purchases", fn),
-                    Route("GET", "/purchases/{id}", fn),
-                    Route("GET", "/purchases/{id}/download", fn),
-                ],
-            ),
-            opts=self._child(),
+        return self._http_api(
+            self.api_function,
+            [
+                "POST /purchases",
+                "GET /purchases",
+                "GET /purchases/{id}",
+                "GET /purchases/{id}/download",
+            ],
         )

@@ -14,7 +14,9 @@ import pulumi_aws as aws
 
 from components.alarms import AlarmTopic, AlarmTopicArgs
 from components.context import ServiceContext
+from components.event_subscription import EventSubscription, EventSubscriptionArgs
 from components.function import Function, FunctionArgs
+from components.http_api import HttpApi, HttpApiArgs, Route
 from components.iam import Statement
 from components.keys import ServiceKey, ServiceKeyArgs
 from components.naming import topic_arn
@@ -88,6 +90,46 @@ class ServiceComponent(pulumi.ComponentResource):
                 environment={"TABLE_NAME": self.table.name, **(environment or {})},
                 layers=[self.layer.arn],
                 **sizing,
+            ),
+            opts=self._child(),
+        )
+
+    def _subscribe(self, consumer: Function) -> list[EventSubscription]:
+        """One subscription (queue, DLQ, filter) per producer this service consumes from."""
+        return [
+            EventSubscription(
+                f"{self._name}-{producer}-events",
+                EventSubscriptionArgs(
+                    context=self.context,
+                    producer=producer,
+                    topic_arn=arn,
+                    event_types=types,
+                    consumer=consumer,
+                    alarm_topic_arn=self.alarms.arn,
+                ),
+                opts=self._child(),
+            )
+            for producer, (arn, types) in self.consumed_topics().items()
+        ]
+
+    def _http_api(
+        self,
+        function: Function,
+        routes: list[str],
+        *,
+        authenticated: bool = True,
+        **limits: float,
+    ) -> HttpApi:
+        """The service's HTTP API: every route (``"GET /path"``) served by ``function``."""
+        return HttpApi(
+            f"{self._name}-http",
+            HttpApiArgs(
+                context=self.context,
+                routes=[
+                    Route(method, path, function, authenticated)
+                    for method, path in (key.split(" ", 1) for key in routes)
+                ],
+                **limits,  # type: ignore[arg-type]
             ),
             opts=self._child(),
         )

@@ -11,7 +11,7 @@ from components.bucket import PrivateBucket, PrivateBucketArgs
 from components.cdn import Cdn, CdnArgs
 from components.event_topic import EventTopic, EventTopicArgs
 from components.function import Function
-from components.http_api import HttpApi, HttpApiArgs, Route
+from components.http_api import HttpApi
 from components.iam import Statement
 from components.service import ServiceArgs, ServiceComponent
 from components.work_queue import WorkQueue, WorkQueueArgs
@@ -218,17 +218,7 @@ class UploadService(ServiceComponent):
         return ingest
 
     def _create_api(self) -> HttpApi:
-        fn = self.api_function
-        return HttpApi(
-            f"{self._name}-http",
-            HttpApiArgs(
-                context=self.context,
-                routes=[
-                    Route("POST", "/uploads", fn),
-                    Route("GET", "/uploads", fn),
-                    Route("GET", "/uploads/{id}", fn),
-                    Route("DELETE", "/uploads/{id}", fn),
-                ],
-            ),
-            opts=self._child(),
+        return self._http_api(
+            self.api_function,
+            ["POST /uploads", "GET /uploads", "GET /uploads/{id}", "DELETE /uploads/{id}"],
         )
