@@ -1,4 +1,4 @@
-"""The local environment's one entry point: ``python -m local <command>`` (or ``./dev <command>``)."""
+"""The local environment's one entry point: ``python -m local <command>`` (``./dev <command>``)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ def preview(args: argparse.Namespace) -> int:
 
     try:
         evaluation = evaluate_for_preview(args.stack)
-    except Exception as error:  # noqa: BLE001 - any program error is reported, exit non-zero
+    except Exception as error:
         if args.verbose:
             traceback.print_exc()
         print(f"error: {args.stack}: {type(error).__name__}: {error}", file=sys.stderr)

@@ -70,7 +70,8 @@ class FakeCloud(RecordingMocks):
             arn = f"arn:aws:lambda:{region}:{acct}:function:{name}"
             extra = {
                 "arn": arn,
-                "invokeArn": f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations",
+                "invokeArn": f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/"
+                f"{arn}/invocations",
             }
             rid = name
         elif typ == "aws:lambda/layerVersion:LayerVersion":

@@ -78,7 +78,8 @@ def test_consumer_deployed_with_drifted_accounts_is_reported() -> None:
     # WHEN the contract is checked / THEN the message names both stacks and the fix
     problems = check_event_contract(stacks)
     assert any(
-        "catalog-dev: subscribes from account 999999999999 but upload-dev's topic policy admits only "
+        "catalog-dev: subscribes from account 999999999999 but upload-dev's topic policy "
+        "admits only "
         "222222222222, 333333333333" in p
         for p in problems
     ), problems
@@ -88,6 +89,7 @@ def test_subscription_to_a_topic_nobody_creates_is_reported() -> None:
     stacks = {k: v for k, v in environment("dev").items() if k != "purchase-dev"}
     problems = check_event_contract(stacks)
     assert problems == [
-        "catalog-dev: subscribes to arn:aws:sns:eu-west-1:333333333333:marketplace-dev-purchase-events, "
+        "catalog-dev: subscribes to "
+        "arn:aws:sns:eu-west-1:333333333333:marketplace-dev-purchase-events, "
         "which no stack of this environment creates"
     ]

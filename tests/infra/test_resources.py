@@ -120,7 +120,7 @@ def test_every_taggable_resource_has_service_env_team_tags(stack_name: str) -> N
         tags = resource.inputs.get("tags")
         if tags is None:
             continue
-        assert REQUIRED_TAGS <= set(tags), resource.urn
+        assert set(tags) >= REQUIRED_TAGS, resource.urn
         assert (tags["service"], tags["env"]) == (service, env), resource.urn
 
 

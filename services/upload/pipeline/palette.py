@@ -12,6 +12,7 @@ from typing import cast
 from PIL import Image
 
 from services.upload.pipeline.colour_names import delta_e, hex_colour
+from services.upload.pipeline.renditions import fit_within
 
 SAMPLE_SIDE = 64
 PALETTE_SIZE = 5
@@ -26,7 +27,7 @@ Rgb = tuple[int, int, int]
 
 def dominant_palette(image: Image.Image, size: int = PALETTE_SIZE) -> list[str]:
     """Up to `size` hex colours (`#rrggbb`) of RGB `image`, most dominant first."""
-    sample = image.resize(_fit(image.size, SAMPLE_SIDE), Image.Resampling.BOX)
+    sample = image.resize(fit_within(image.size, SAMPLE_SIDE), Image.Resampling.BOX)
     weighted = _merge_similar(_quantized_counts(sample))
     total = sum(count for count, _ in weighted)
     kept = [rgb for count, rgb in weighted if count >= total * _MIN_SHARE]
@@ -49,18 +50,13 @@ def _entry(palette: list[int], index: int) -> Rgb:
 
 def _merge_similar(entries: list[tuple[int, Rgb]]) -> list[tuple[int, Rgb]]:
     """Fold each entry into the first (more dominant) one it is nearly identical to."""
-    merged: list[list] = []
+    merged: list[tuple[int, Rgb]] = []
     for count, rgb in entries:
-        for kept in merged:
-            if delta_e(kept[1], rgb) < _SAME_COLOUR:
-                kept[0] += count
-                break
+        twin = next(
+            (i for i, (_, kept) in enumerate(merged) if delta_e(kept, rgb) < _SAME_COLOUR), None
+        )
+        if twin is None:
+            merged.append((count, rgb))
         else:
-            merged.append([count, rgb])
-    return sorted(((count, rgb) for count, rgb in merged), key=lambda entry: -entry[0])
-
-
-def _fit(size: tuple[int, int], side: int) -> tuple[int, int]:
-    width, height = size
-    scale = min(1.0, side / max(width, height))
-    return max(1, round(width * scale)), max(1, round(height * scale))
+            merged[twin] = (merged[twin][0] + count, merged[twin][1])
+    return sorted(merged, key=lambda entry: -entry[0])
