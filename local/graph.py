@@ -10,6 +10,7 @@ reach into ``components/`` or guess names.
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,9 @@ from typing import Any
 from local.program import REPO_ROOT
 
 GRAPH_FILE = REPO_ROOT / ".local" / "graph.json"
+_CLIENTS: dict[tuple[str, str, str, str], Any] = {}
+_CLIENTS_LOCK = threading.Lock()
+_SESSION: Any = None
 
 
 @dataclass
@@ -26,12 +30,13 @@ class Graph:
     ``accounts``: service (and ``"identity"``) -> account id.
     ``credentials``: account id -> ``{"aws_access_key_id", "aws_secret_access_key",
     "aws_session_token"}`` from STS AssumeRole in the emulator.
-    ``stacks``: stack name -> resources as dicts ``{type, name, urn, parent, inputs, outputs,
-    account}`` (outputs hold the emulator's real identifiers).
+    ``stacks``: stack name -> resources as dicts ``{type, name, urn, parent, id, inputs,
+    outputs, account, emulated}`` (outputs hold the emulator's real identifiers; ``emulated``
+    is false for what the runtime serves instead: functions, mappings, APIs, CDNs, alarms).
     ``stack_outputs``: stack name -> the stack's exports.
     ``identity``: ``{user_pool_id, client_id, issuer, jwks_url, audiences}`` of the local
     Cognito pool. ``signing``: ``{key_name, private_key_pem, public_key_pem, key_pair_id}``
-    of the locally generated CloudFront signing key pair.
+    of the CloudFront signing key pair generated for the run (hence .local/ is git-ignored).
     """
 
     endpoint: str
@@ -87,9 +92,18 @@ class Graph:
         return {**self.credentials_for(account), "region_name": self.region}
 
     def client(self, service_name: str, account: str) -> Any:
-        """A boto3 client for ``service_name`` in ``account`` pointed at the emulator."""
+        """A boto3 client for ``service_name`` in ``account`` pointed at the emulator.
+
+        Cached per endpoint, account and service (boto3 clients are thread-safe; creating
+        them is not, and is slow, so it happens once, under a lock, from one session).
+        """
         import boto3
 
-        return boto3.client(
-            service_name, endpoint_url=self.endpoint, **self.session_kwargs(account)
-        )
+        kwargs = self.session_kwargs(account)
+        key = (self.endpoint, self.region, service_name, kwargs["aws_access_key_id"])
+        with _CLIENTS_LOCK:
+            if key not in _CLIENTS:
+                global _SESSION
+                _SESSION = _SESSION or boto3.session.Session()
+                _CLIENTS[key] = _SESSION.client(service_name, endpoint_url=self.endpoint, **kwargs)
+            return _CLIENTS[key]

@@ -7,12 +7,18 @@ deployment role and functions would in AWS. The identity account holds a Cognito
 pool; moto signs its tokens with a fixed key and serves the JWKS over HTTP at
 ``<endpoint>/<pool id>/.well-known/jwks.json``, so the local JWT check is a real one.
 moto does not enforce IAM policies: roles and policies are created for inspection only.
+
+moto's state is global to the Python process: two clouds running at once in one process
+share it (keep them apart with different account ids), and it is wiped when the last
+running cloud of the process stops.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
+import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,6 +63,9 @@ class Identity:
 class EmbeddedCloud:
     """moto server on loopback + per-account credentials; a context manager."""
 
+    _running = 0
+    _running_lock = threading.Lock()
+
     def __init__(self, region: str = DEFAULT_REGION, port: int = 0) -> None:
         self.region = region
         self._port = port
@@ -64,6 +73,7 @@ class EmbeddedCloud:
         self._credentials: dict[str, dict[str, str]] = {}
         self._clients: dict[tuple[str, str, str], Any] = {}
         self._lock = threading.Lock()
+        self._session = boto3.session.Session()  # not the default one: ours, under our lock
         self.identity: Identity | None = None
         self.endpoint = ""
 
@@ -72,19 +82,35 @@ class EmbeddedCloud:
     def start(self) -> EmbeddedCloud:
         if self._server is not None:
             return self
+        # One line per request would drown the progress output.
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
         server = ThreadedMotoServer(ip_address=LOOPBACK, port=self._port, verbose=False)
         server.start()
         host, port = server.get_host_and_port()
         self._server = server
         self.endpoint = f"http://{host}:{port}"
+        with EmbeddedCloud._running_lock:
+            EmbeddedCloud._running += 1
         return self
 
     def stop(self) -> None:
         server, self._server = self._server, None
-        if server is not None:
-            server.stop()
+        if server is None:
+            return
+        with EmbeddedCloud._running_lock:
+            EmbeddedCloud._running -= 1
+            if EmbeddedCloud._running == 0:
+                self._reset_emulator()
+        server.stop()
         self._credentials.clear()
         self._clients.clear()
+        self.identity = None
+
+    def _reset_emulator(self) -> None:
+        """Wipe moto's process-wide state, so the next cloud of this process starts empty."""
+        request = urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST")
+        with urllib.request.urlopen(request, timeout=10):
+            pass
 
     @property
     def running(self) -> bool:
@@ -106,7 +132,7 @@ class EmbeddedCloud:
             return dict(self._credentials[account])
 
     def _assume(self, account: str) -> dict[str, str]:
-        sts = boto3.client(
+        sts = self._session.client(
             "sts",
             endpoint_url=self._require_endpoint(),
             region_name=self.region,
@@ -134,7 +160,7 @@ class EmbeddedCloud:
         credentials = self.credentials(account)
         with self._lock:
             if key not in self._clients:
-                self._clients[key] = boto3.client(
+                self._clients[key] = self._session.client(
                     service,
                     endpoint_url=self._require_endpoint(),
                     region_name=region,

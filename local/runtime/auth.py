@@ -28,7 +28,7 @@ class Unauthorized(Exception):
 
 def fetch_jwks(url: str, timeout: float = 5.0) -> dict[str, Any]:
     """The key set at ``url`` (the emulator serves Cognito's ``/.well-known/jwks.json``)."""
-    with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - loopback
+    with urllib.request.urlopen(url, timeout=timeout) as response:  # loopback
         return json.loads(response.read())
 
 

@@ -18,7 +18,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -232,7 +232,10 @@ class ApiGateway:
         elapsed = (time.monotonic() - started) * 1000
         self._log(f"{request.method} {request.path} -> {reply.status} ({elapsed:.0f} ms)")
         return Reply(
-            reply.status, {**reply.headers, "apigw-requestid": request_id}, reply.body, reply.cookies
+            reply.status,
+            {**reply.headers, "apigw-requestid": request_id},
+            reply.body,
+            reply.cookies,
         )
 
     def _handle(self, request: Request, request_id: str) -> Reply:
@@ -268,6 +271,7 @@ class HttpApiServer:
         self.gateway = gateway
         self._server = ThreadingHTTPServer((host, port), _handler_class(gateway))
         self._server.daemon_threads = True
+        gateway.identity = replace(gateway.identity, domain=self.url.split("://", 1)[1])
         self._thread: threading.Thread | None = None
 
     @property
@@ -323,7 +327,7 @@ def _handler_class(gateway: ApiGateway) -> type[BaseHTTPRequestHandler]:
 
         do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _serve
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib name
+        def log_message(self, format: str, *args: Any) -> None:  # stdlib name
             return
 
     return Handler

@@ -18,6 +18,7 @@ Run a worker by hand: ``python -m local.runtime.workers services.catalog.api.lam
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import itertools
 import json
@@ -180,10 +181,8 @@ class Worker:
             return
         if process.poll() is None:
             process.kill()
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=5)
-        except subprocess.TimeoutExpired:  # pragma: no cover - kill is not refused
-            pass
         for stream in (process.stdin, process.stdout):
             if stream:
                 stream.close()
@@ -338,7 +337,7 @@ def serve(handler_path: str, requests: IO[str], responses: IO[str]) -> None:
     """The child's loop: import, say ready, then one response line per request line."""
     try:
         handler = load_handler(handler_path)
-    except Exception as error:  # noqa: BLE001 - reported to the parent as Lambda's init error
+    except Exception as error:  # reported to the parent as Lambda's init error
         traceback.print_exc()
         _send(responses, {"ready": False, "errorMessage": f"{type(error).__name__}: {error}"})
         return
@@ -351,7 +350,7 @@ def serve(handler_path: str, requests: IO[str], responses: IO[str]) -> None:
             result = handler(request["event"], LambdaContext(request.get("context") or {}))
             json.dumps(result)
             _send(responses, {"ok": True, "result": result})
-        except Exception as error:  # noqa: BLE001 - a handler error is a response, as in Lambda
+        except Exception as error:  # a handler error is a response, as in Lambda
             traceback.print_exc()
             _send(
                 responses,

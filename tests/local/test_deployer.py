@@ -48,6 +48,7 @@ def test_deploy_every_resource_type_is_created_or_recorded(deployed: Deployed) -
     used = {r["type"] for r in resources}
     # THEN each is either created in the emulator or recorded, and flagged accordingly
     assert used - CREATED_TYPES - RECORDED_TYPES == set()
+    assert CREATED_TYPES.isdisjoint(RECORDED_TYPES)
     assert {r["type"] for r in resources if r["emulated"]} == used & CREATED_TYPES
     assert {r["type"] for r in resources if not r["emulated"]} == used & RECORDED_TYPES
     assert len(used) >= 30, sorted(used)

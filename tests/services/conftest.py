@@ -35,10 +35,14 @@ def shared_botocore_loader() -> Iterator[None]:
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """An in-process AWS emulator with fake credentials; nothing leaves the process."""
     for key, value in {
-        "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
-        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing", "POWERTOOLS_TRACE_DISABLED": "1",
-        "POWERTOOLS_METRICS_NAMESPACE": "Marketplace", "MARKETPLACE_ENV": "test",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "POWERTOOLS_TRACE_DISABLED": "1",
+        "POWERTOOLS_METRICS_NAMESPACE": "Marketplace",
+        "MARKETPLACE_ENV": "test",
     }.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
@@ -66,19 +70,34 @@ def load_handler(aws: None) -> Callable[[str], ModuleType]:
 
 def create_service_table(name: str, indexes: tuple[str, ...] = (), stream: bool = False) -> Any:
     """A table shaped like components/table.py makes: pk/sk, gsiN indexes, optional stream."""
-    attributes = [{"AttributeName": "pk", "AttributeType": "S"},
-                  {"AttributeName": "sk", "AttributeType": "S"}]
+    attributes = [
+        {"AttributeName": "pk", "AttributeType": "S"},
+        {"AttributeName": "sk", "AttributeType": "S"},
+    ]
     gsis = []
     for index in indexes:
-        attributes += [{"AttributeName": f"{index}pk", "AttributeType": "S"},
-                       {"AttributeName": f"{index}sk", "AttributeType": "S"}]
-        gsis.append({"IndexName": index, "Projection": {"ProjectionType": "ALL"},
-                     "KeySchema": [{"AttributeName": f"{index}pk", "KeyType": "HASH"},
-                                   {"AttributeName": f"{index}sk", "KeyType": "RANGE"}]})
+        attributes += [
+            {"AttributeName": f"{index}pk", "AttributeType": "S"},
+            {"AttributeName": f"{index}sk", "AttributeType": "S"},
+        ]
+        gsis.append(
+            {
+                "IndexName": index,
+                "Projection": {"ProjectionType": "ALL"},
+                "KeySchema": [
+                    {"AttributeName": f"{index}pk", "KeyType": "HASH"},
+                    {"AttributeName": f"{index}sk", "KeyType": "RANGE"},
+                ],
+            }
+        )
     kwargs: dict[str, Any] = {
-        "TableName": name, "BillingMode": "PAY_PER_REQUEST", "AttributeDefinitions": attributes,
-        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
-                      {"AttributeName": "sk", "KeyType": "RANGE"}],
+        "TableName": name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": attributes,
+        "KeySchema": [
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
     }
     if gsis:
         kwargs["GlobalSecondaryIndexes"] = gsis

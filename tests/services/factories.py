@@ -41,8 +41,13 @@ def http_event(
         "accountId": ACCOUNT,
         "apiId": "api123",
         "domainName": "api123.execute-api.eu-west-1.amazonaws.com",
-        "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1",
-                 "userAgent": "pytest"},
+        "http": {
+            "method": method,
+            "path": path,
+            "protocol": "HTTP/1.1",
+            "sourceIp": "127.0.0.1",
+            "userAgent": "pytest",
+        },
         "requestId": str(uuid.uuid4()),
         "routeKey": route_key or f"{method} {path}",
         "stage": "$default",
@@ -51,8 +56,10 @@ def http_event(
     }
     if sub is not None:
         request_context["authorizer"] = {
-            "jwt": {"claims": {"sub": sub, "iss": "https://issuer.example", "aud": "marketplace"},
-                    "scopes": None}
+            "jwt": {
+                "claims": {"sub": sub, "iss": "https://issuer.example", "aud": "marketplace"},
+                "scopes": None,
+            }
         }
     raw_body = body if isinstance(body, str) or body is None else json.dumps(body)
     return {
@@ -69,15 +76,24 @@ def http_event(
     }
 
 
-def sqs_record(body: str | dict[str, Any], *, message_id: str | None = None,
-               receive_count: int = 1, attributes: dict[str, str] | None = None) -> dict[str, Any]:
+def sqs_record(
+    body: str | dict[str, Any],
+    *,
+    message_id: str | None = None,
+    receive_count: int = 1,
+    attributes: dict[str, str] | None = None,
+) -> dict[str, Any]:
     """One SQS record; ``body`` dicts are JSON-encoded (raw SNS delivery puts the envelope here)."""
     return {
         "messageId": message_id or str(uuid.uuid4()),
         "receiptHandle": "handle-" + str(uuid.uuid4()),
         "body": body if isinstance(body, str) else json.dumps(body),
-        "attributes": {"ApproximateReceiveCount": str(receive_count), "SentTimestamp": "0",
-                       "SenderId": "AIDA", "ApproximateFirstReceiveTimestamp": "0"},
+        "attributes": {
+            "ApproximateReceiveCount": str(receive_count),
+            "SentTimestamp": "0",
+            "SenderId": "AIDA",
+            "ApproximateFirstReceiveTimestamp": "0",
+        },
         "messageAttributes": {
             k: {"stringValue": v, "dataType": "String"} for k, v in (attributes or {}).items()
         },
@@ -94,23 +110,42 @@ def sqs_event(*bodies: str | dict[str, Any]) -> dict[str, Any]:
 
 def s3_notification(bucket: str, key: str, size: int = 1) -> dict[str, Any]:
     """The S3 ObjectCreated notification S3 sends to the ingest queue (SQS body)."""
-    return {"Records": [{
-        "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": REGION,
-        "eventName": "ObjectCreated:Post",
-        "s3": {"bucket": {"name": bucket, "arn": f"arn:aws:s3:::{bucket}"},
-               "object": {"key": key, "size": size, "sequencer": uuid.uuid4().hex}},
-    }]}
+    return {
+        "Records": [
+            {
+                "eventVersion": "2.1",
+                "eventSource": "aws:s3",
+                "awsRegion": REGION,
+                "eventName": "ObjectCreated:Post",
+                "s3": {
+                    "bucket": {"name": bucket, "arn": f"arn:aws:s3:::{bucket}"},
+                    "object": {"key": key, "size": size, "sequencer": uuid.uuid4().hex},
+                },
+            }
+        ]
+    }
 
 
-def dynamodb_stream_record(new_image: dict[str, Any], *, event_name: str = "INSERT",
-                           old_image: dict[str, Any] | None = None) -> dict[str, Any]:
+def dynamodb_stream_record(
+    new_image: dict[str, Any],
+    *,
+    event_name: str = "INSERT",
+    old_image: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """A DynamoDB stream record; images are given in DynamoDB JSON (``{"S": ...}``)."""
     record: dict[str, Any] = {
-        "eventID": uuid.uuid4().hex, "eventName": event_name, "eventVersion": "1.1",
-        "eventSource": "aws:dynamodb", "awsRegion": REGION,
-        "dynamodb": {"Keys": {"pk": new_image["pk"], "sk": new_image["sk"]},
-                     "NewImage": new_image, "SequenceNumber": str(uuid.uuid4().int)[:20],
-                     "SizeBytes": 100, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+        "eventID": uuid.uuid4().hex,
+        "eventName": event_name,
+        "eventVersion": "1.1",
+        "eventSource": "aws:dynamodb",
+        "awsRegion": REGION,
+        "dynamodb": {
+            "Keys": {"pk": new_image["pk"], "sk": new_image["sk"]},
+            "NewImage": new_image,
+            "SequenceNumber": str(uuid.uuid4().int)[:20],
+            "SizeBytes": 100,
+            "StreamViewType": "NEW_AND_OLD_IMAGES",
+        },
         "eventSourceARN": f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/t/stream/2026",
     }
     if old_image is not None:
