@@ -32,6 +32,7 @@ from services.catalog.models import (
 )
 from services.catalog.store import CatalogStore
 from services.common.http import BadRequest, NotFound, register_error_handlers
+from services.contracts.colours import COLOUR_NAMES
 
 TABLE_NAME = os.environ["TABLE_NAME"]
 
@@ -40,7 +41,6 @@ ITEM_CACHE = "public, max-age=300"
 TAGS_CACHE = "public, max-age=300"
 MAX_TAGS = 5
 TAG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9 _-]{0,49}$")
-COLOUR_PATTERN = r"^[A-Za-z][A-Za-z -]{0,29}$"
 CORRELATION_PATH = 'headers."x-correlation-id" || requestContext.requestId'
 
 ROUTES = ("GET /images", "GET /images/{id}", "GET /tags")
@@ -80,7 +80,8 @@ def search_images(
         Query(description=f"Tags that must all match (up to {MAX_TAGS}); repeat or comma-join."),
     ] = None,
     colour: Annotated[
-        str | None, Query(pattern=COLOUR_PATTERN, description="Named colour, e.g. red.")
+        str | None,
+        Query(max_length=30, description="Named colour: " + ", ".join(COLOUR_NAMES) + "."),
     ] = None,
     sort: Annotated[Sort, Query(description="popularity or recent (newest first).")] = "recent",
     limit: Annotated[int, Query(ge=1, le=100, description="Page size.")] = 20,
@@ -88,7 +89,10 @@ def search_images(
         str | None, Query(max_length=2048, description="The cursor of the previous page.")
     ] = None,
 ) -> Response[ImagePage]:
-    query = ListingQuery(tags=normalise_tags(tag or []), colour=colour and colour.lower(),
+    colour = colour and colour.lower()
+    if colour and colour not in COLOUR_NAMES:
+        raise BadRequest(f"query.colour must be one of {', '.join(COLOUR_NAMES)}, got {colour!r}")
+    query = ListingQuery(tags=normalise_tags(tag or []), colour=colour,
                          sort=sort, limit=limit)  # fmt: skip
     try:
         page = listing.list_images(store, query, cursor or None)

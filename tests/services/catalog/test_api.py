@@ -211,3 +211,16 @@ def test_api_tags_limit_is_validated(shared: ModuleType) -> None:
     response = get(shared, "/tags", limit="-1")
     assert response.status == 400
     assert response.body["message"].startswith("query.limit")
+
+
+def test_api_unknown_colour_is_a_400_naming_the_vocabulary(shared: ModuleType) -> None:
+    response = get(shared, "/images", colour="reddish")
+    assert response.status == 400
+    assert "query.colour must be one of red, orange" in response.body["message"]
+
+
+def test_colour_vocabulary_is_the_pipelines() -> None:
+    from services.contracts.colours import COLOUR_NAMES
+    from services.upload.pipeline.colour_names import COLOUR_NAMES as PIPELINE_NAMES
+
+    assert set(PIPELINE_NAMES) == set(COLOUR_NAMES)
