@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 import traceback
+from pathlib import Path
+from typing import Any
 
 
 def preview(args: argparse.Namespace) -> int:
@@ -25,6 +28,90 @@ def preview(args: argparse.Namespace) -> int:
     return 0
 
 
+def up(args: argparse.Namespace) -> int:
+    from local.runtime.system import LocalEnvironment, write_pid_file
+
+    echo = print if args.verbose else None
+    print(f"deploying every stack of {args.env!r} into the embedded emulator ...", flush=True)
+    with LocalEnvironment(env=args.env, progress=_progress, echo=echo) as environment:
+        write_pid_file()
+        for line in ready_banner(environment):
+            print(line)
+        print("serving until Ctrl-C (logs: .local/logs/) ...", flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            print("\nstopping ...", flush=True)
+    return 0
+
+
+def ready_banner(environment: Any) -> list[str]:
+    """Each API's URL and a curl that works as pasted (a fresh user's token)."""
+    user = environment.user("local-user")
+    lines = [f"ready in {environment.ready_seconds:.1f}s", ""]
+    for service, api in environment.runtime.apis.items():
+        lines.append(f"{service:<9} {api.url}   {', '.join(api.routes)}")
+    lines.append("")
+    catalog = environment.runtime.apis.get("catalog")
+    if catalog:
+        lines.append(f"  curl -s {catalog.url}/images")
+    for api in environment.runtime.apis.values():
+        if api.authenticated:
+            path = "/" + api.routes[0].split(" /", 1)[1].split("/")[0]
+            lines.append(f"  curl -s -H 'Authorization: Bearer {user['id_token']}' {api.url}{path}")
+    lines.append("")
+    lines.append("(the token belongs to user 'local-user', password 'Local-passw0rd!')")
+    return lines
+
+
+def demo(args: argparse.Namespace) -> int:
+    from local.demo import run_demo
+
+    return run_demo(out=_progress)
+
+
+def graph(args: argparse.Namespace) -> int:
+    from local.graph_diagram import build_diagram, load_resources, render_images, to_dot, to_mermaid
+
+    stacks, accounts = load_resources(args.env)
+    diagram = build_diagram(stacks, accounts)
+    mermaid = to_mermaid(diagram)
+    if not args.output:
+        print(mermaid, end="")
+        return 0
+    output = Path(args.output)
+    output.mkdir(parents=True, exist_ok=True)
+    (output / "architecture.mmd").write_text(mermaid)
+    dot_source = to_dot(diagram)
+    (output / "architecture.dot").write_text(dot_source)
+    written = [output / "architecture.mmd", output / "architecture.dot"]
+    images = render_images(dot_source, output)
+    written += images
+    for path in written:
+        print(f"wrote {path}")
+    if not images:
+        print("(Graphviz `dot` not found: no SVG/PNG; the Mermaid file renders on GitHub)")
+    return 0
+
+
+def down(args: argparse.Namespace) -> int:
+    from local.runtime.system import PID_FILE, STATE_DIR, clean_state, stop_recorded_process
+
+    pid = stop_recorded_process(PID_FILE)
+    if pid:
+        print(f"stopped the running `up` (pid {pid})")
+    if clean_state(STATE_DIR):
+        print(f"removed {STATE_DIR} (graph and logs)")
+    else:
+        print("nothing to clean up")
+    return 0
+
+
+def _progress(line: str) -> None:
+    print(line, flush=True)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m local", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -37,6 +124,47 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("stack", help="stack name, e.g. upload-dev")
     p.add_argument("-v", "--verbose", action="store_true", help="print the traceback on errors")
     p.set_defaults(run=preview)
+
+    p = commands.add_parser(
+        "up",
+        help="deploy every stack into the embedded emulator and serve until Ctrl-C",
+        description="Start the embedded AWS emulator (moto on 127.0.0.1), deploy every service "
+        "stack of ENV into it, run the functions, HTTP APIs, event sources and CDN, print each "
+        "API's URL and a ready-to-paste curl, and serve until Ctrl-C. State: .local/.",
+    )
+    p.add_argument("--env", default="local", help="environment (Pulumi.<env>.yaml), default local")
+    p.add_argument(
+        "-v", "--verbose", action="store_true", help="echo runtime events (requests, retries)"
+    )
+    p.set_defaults(run=up)
+
+    p = commands.add_parser(
+        "demo",
+        help="bring everything up and run the end-to-end scenario; exit 0 only if all checks hold",
+        description="Bring the local environment up, run the marketplace scenario (sign in, "
+        "upload, publish, search, purchase, download, withdraw) printing each step with its "
+        "time, and exit 0 only if every check held. Logs: .local/logs/.",
+    )
+    p.set_defaults(run=demo)
+
+    p = commands.add_parser(
+        "graph",
+        help="draw the services, topics, queues and event types (Mermaid; SVG/PNG with Graphviz)",
+        description="Print the event topology as a Mermaid flowchart, from the event catalogue "
+        "and the deployed (or offline-evaluated) resources. With --output DIR, write "
+        "architecture.mmd and architecture.dot there, plus SVG and PNG when `dot` is installed.",
+    )
+    p.add_argument("--env", default="local", help="environment, default local")
+    p.add_argument("-o", "--output", help="directory to write the diagram files into")
+    p.set_defaults(run=graph)
+
+    p = commands.add_parser(
+        "down",
+        help="stop a running `up` and remove .local/ (graph and logs)",
+        description="Interrupt the `up` started from this checkout (its pid is in .local/up.pid) "
+        "and delete .local/. The emulator keeps nothing on disk, so this is all the clean-up.",
+    )
+    p.set_defaults(run=down)
     return parser
 
 

@@ -38,7 +38,7 @@ def strip_webp(data: bytes, size: tuple[int, int], exif: bytes | None = None) ->
 
 def _has_alpha(chunks: list[tuple[bytes, bytes]]) -> bool:
     for kind, payload in chunks:
-        if kind == b"VP8X":
+        if kind == b"VP8X" and payload:
             return bool(payload[0] & _ALPHA_FLAG)
         if kind == b"ALPH":
             return True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import time
 import warnings
 
@@ -198,3 +199,39 @@ def test_process_image_rejects_a_jpeg_with_a_broken_segment() -> None:
 
     # THEN it is refused as damaged
     assert error.code == "corrupt"
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # Pillow warns about the corrupt EXIF
+@pytest.mark.parametrize(
+    "seed",
+    [
+        images.photo_with_private_metadata(images.natural_image(48, 32), orientation=6),
+        images.photo_with_private_metadata(images.natural_image(24, 16), "PNG", orientation=3),
+        images.photo_with_private_metadata(images.natural_image(24, 16), "WEBP", orientation=8),
+    ],
+    ids=["jpeg", "png", "webp"],
+)
+def test_process_image_only_ever_rejects_mangled_files(seed: bytes) -> None:
+    # GIVEN 150 random mutations (overwritten, deleted, inserted bytes) of a valid image
+    rng = random.Random(seed[:64])
+    for _ in range(150):
+        data = bytearray(seed)
+        for _ in range(rng.choice((1, 2, 4, 8))):
+            position = rng.randrange(len(data))
+            roll = rng.random()
+            if roll < 0.6:
+                data[position] = rng.randrange(256)
+            elif roll < 0.8:
+                del data[position : position + rng.randrange(1, 16)]
+            else:
+                data[position:position] = rng.randbytes(rng.randrange(1, 8))
+
+        # WHEN processed
+        try:
+            result = process_image(bytes(data))
+        except ImageRejected as rejection:
+            # THEN it is either refused with a reason ...
+            assert rejection.reason
+        else:
+            # ... or processed into a decodable preview; never any other error
+            assert images.decode(result.preview).format == "JPEG"
