@@ -49,6 +49,7 @@ class AlarmTopic(pulumi.ComponentResource):
 def metric_alarm(
     name: str,
     *,
+    alarm_name: str,
     description: str,
     namespace: str,
     metric: str,
@@ -58,9 +59,14 @@ def metric_alarm(
     statistic: str = "Sum",
     period_seconds: int = 60,
 ) -> aws.cloudwatch.MetricAlarm:
-    """Alarm when ``metric`` is above zero in one period; notifies on alarm and on recovery."""
+    """Alarm when ``metric`` is above zero in one period; notifies on alarm and on recovery.
+
+    ``alarm_name`` is the physical name (``marketplace-<env>-<service>-...``), so alarms are
+    found, and scoped in the deployment role, like every other resource of the stack.
+    """
     return aws.cloudwatch.MetricAlarm(
         name,
+        name=alarm_name,
         alarm_description=description,
         namespace=namespace,
         metric_name=metric,

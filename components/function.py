@@ -133,6 +133,7 @@ class Function(pulumi.ComponentResource):
         return [
             metric_alarm(
                 f"{self._name}-{metric.lower()}-alarm",
+                alarm_name=f"{self.function_name}-{metric.lower()}",
                 description=f"{self.function_name}: {metric} > 0",
                 namespace="AWS/Lambda",
                 metric=metric,

@@ -97,6 +97,7 @@ class StreamSource(pulumi.ComponentResource):
         )
         self.alarm = metric_alarm(
             f"{name}-failures-alarm",
+            alarm_name=args.context.name(f"{args.purpose}-failures-depth"),
             description=f"{args.context.name(args.purpose)}: stream records failed for good",
             namespace="AWS/SQS",
             metric="ApproximateNumberOfMessagesVisible",

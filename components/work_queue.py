@@ -133,6 +133,7 @@ class WorkQueue(pulumi.ComponentResource):
     def _create_alarm(self) -> aws.cloudwatch.MetricAlarm:
         return metric_alarm(
             f"{self._name}-dlq-alarm",
+            alarm_name=self._args.context.name(f"{self._args.purpose}-dlq-depth"),
             description=f"{self._args.context.name(self._args.purpose)}: messages in the DLQ",
             namespace="AWS/SQS",
             metric="ApproximateNumberOfMessagesVisible",

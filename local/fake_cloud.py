@@ -107,5 +107,5 @@ class FakeCloud(RecordingMocks):
             }
             rid = rid[:10]
         elif typ == "aws:cloudwatch/metricAlarm:MetricAlarm":
-            extra = {"arn": f"arn:aws:cloudwatch:{region}:{acct}:alarm:{args.name}"}
+            extra = {"arn": f"arn:aws:cloudwatch:{region}:{acct}:alarm:{name}"}
         return rid, {**inputs, **extra}

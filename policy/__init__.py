@@ -1,0 +1,1 @@
+"""The marketplace policy pack (``pulumi preview --policy-pack policy``): rules in ``rules.py``."""

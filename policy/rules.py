@@ -1,0 +1,932 @@
+"""The organisation's rules as plain functions: the policy pack runs them, tests call them.
+
+Two kinds of rule:
+
+- resource rules ``(resource_type, props, context) -> list[str]`` look at one resource;
+- stack rules ``(resources, stack) -> list[Violation]`` look at how resources fit together
+  (every bucket has a public access block, every queue a DLQ, every function a log group).
+
+``props`` are what Pulumi hands a policy: the resource's inputs (stack rules: its outputs)
+with camelCase keys (``sqsManagedSseEnabled``), numbers as floats, JSON documents as
+strings: the same shape as the inputs recorded by ``local.program`` under mocks. During a
+preview, values that depend on resources not created yet are unknown; the engine adapter
+(``policy/__main__.py``) turns them into ``UNKNOWN`` and a rule skips what it cannot know.
+``pulumi up`` runs the rules again once every input is known.
+
+Every message names the resource and says how to fix it.
+
+"Own account" comes from the stack's configuration (the policy engine passes the stack's
+config to the pack): the service's account in ``marketplace:accounts``, the producer topics
+its service subscribes to (event catalogue + ``components.naming``), and the consumer
+accounts that may subscribe to its topic. The same functions the program uses compute them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from components.naming import parse_stack_name, topic_arn
+from components.settings import load_settings
+from services.contracts.catalogue import SERVICES, consumers_of
+
+
+class _Unknown:
+    """A value Pulumi cannot know during preview (an output of a resource not created yet)."""
+
+    _instance: _Unknown | None = None
+
+    def __new__(cls) -> _Unknown:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "<unknown during preview>"
+
+
+UNKNOWN = _Unknown()
+
+REQUIRED_TAGS = ("service", "env", "team")
+
+BUCKET_TYPES = frozenset({"aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"})
+PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+SSE_TYPES = frozenset(
+    {
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
+    }
+)
+BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
+BUCKET_NOTIFICATION = "aws:s3/bucketNotification:BucketNotification"
+QUEUE = "aws:sqs/queue:Queue"
+REDRIVE_POLICY = "aws:sqs/redrivePolicy:RedrivePolicy"
+TOPIC = "aws:sns/topic:Topic"
+TOPIC_SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
+TABLE = "aws:dynamodb/table:Table"
+FUNCTION = "aws:lambda/function:Function"
+EVENT_SOURCE_MAPPING = "aws:lambda/eventSourceMapping:EventSourceMapping"
+PERMISSION = "aws:lambda/permission:Permission"
+EVENT_INVOKE_CONFIG = "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig"
+EVENT_TARGET = "aws:cloudwatch/eventTarget:EventTarget"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+ROLE = "aws:iam/role:Role"
+ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+AWS_PROVIDER = "pulumi:providers:aws"
+
+TAGGABLE_TYPES = frozenset(
+    {
+        "aws:apigatewayv2/api:Api",
+        "aws:apigatewayv2/stage:Stage",
+        "aws:cloudfront/distribution:Distribution",
+        "aws:cloudwatch/eventRule:EventRule",
+        LOG_GROUP,
+        "aws:cloudwatch/metricAlarm:MetricAlarm",
+        TABLE,
+        "aws:ecr/repository:Repository",
+        "aws:iam/policy:Policy",
+        ROLE,
+        "aws:kms/key:Key",
+        EVENT_SOURCE_MAPPING,
+        FUNCTION,
+        *BUCKET_TYPES,
+        "aws:secretsmanager/secret:Secret",
+        "aws:sfn/stateMachine:StateMachine",
+        TOPIC,
+        QUEUE,
+        "aws:ssm/parameter:Parameter",
+    }
+)
+"""Types that take ``tags``. A test checks every type the program tags is listed; a resource
+of any other type is checked too as soon as it has ``tags``."""
+
+SSE_ALGORITHMS = frozenset({"AES256", "aws:kms", "aws:kms:dsse"})
+BROAD_MANAGED_POLICIES = frozenset(
+    {
+        "arn:aws:iam::aws:policy/AdministratorAccess",
+        "arn:aws:iam::aws:policy/PowerUserAccess",
+        "arn:aws:iam::aws:policy/IAMFullAccess",
+    }
+)
+"""AWS managed policies that amount to ``*`` actions."""
+SYNCHRONOUS_INVOKERS = frozenset(
+    {"apigateway.amazonaws.com", "elasticloadbalancing.amazonaws.com", "cognito-idp.amazonaws.com"}
+)
+"""Principals that invoke a function synchronously: the caller sees the error, no DLQ needed.
+Any other principal granted ``lambda:InvokeFunction`` (S3, SNS, EventBridge, ...) invokes
+asynchronously, and Lambda drops the event after two retries unless there is a DLQ or an
+on-failure destination. Event source mappings (SQS, streams) are neither: they poll, and
+their failure path is the queue's DLQ or the mapping's on-failure destination."""
+STREAM_SOURCES = ("dynamodb", "kinesis")
+BATCH_FAILURE_SOURCES = ("sqs", "dynamodb", "kinesis")
+ARN = re.compile(
+    r"^arn:aws[\w-]*:(?P<service>[^:]*):(?P<region>[^:]*):(?P<account>[^:]*):(?P<rest>.*)$"
+)
+ACCOUNT_ID = re.compile(r"^\d{12}$")
+
+
+@dataclass(frozen=True)
+class StackContext:
+    """What the rules need to know about the stack being checked."""
+
+    stack: str
+    service: str
+    env: str
+    account: str
+    region: str
+    team: str
+    producer_topics: frozenset[str] = frozenset()
+    """Topic ARNs of the producers this service subscribes to: the only foreign resources."""
+    consumer_accounts: frozenset[str] = frozenset()
+    """Accounts allowed to subscribe to this service's events topic."""
+
+
+@dataclass(frozen=True)
+class ResourceContext:
+    """The resource a resource rule looks at, in its stack."""
+
+    name: str
+    stack: StackContext
+    urn: str = ""
+    provider: Mapping[str, Any] | None = None
+    """The inputs of the provider the resource deploys with (``None``: none known)."""
+
+
+@dataclass(frozen=True)
+class StackResource:
+    """One resource as a stack rule sees it: outputs, and which resources each input came from."""
+
+    type: str
+    name: str
+    props: Mapping[str, Any]
+    urn: str = ""
+    property_dependencies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Input name -> URNs of the resources its value depends on (known even during preview)."""
+
+
+@dataclass(frozen=True)
+class Violation:
+    urn: str
+    message: str
+
+
+def stack_context(stack: str, get: Callable[[str], Any]) -> StackContext:
+    """The context of ``stack`` from its ``marketplace:*`` config (``get("accounts")``...)."""
+    name = parse_stack_name(stack)
+    settings = load_settings(name.env, get)
+    spec = SERVICES[name.service]
+    return StackContext(
+        stack=stack,
+        service=name.service,
+        env=name.env,
+        account=settings.account_of(name.service),
+        region=settings.region,
+        team=spec.team,
+        producer_topics=frozenset(topic_arn(settings, p) for p in spec.consumes),
+        consumer_accounts=frozenset(settings.account_of(c) for c in consumers_of(name.service)),
+    )
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def is_unknown(value: Any) -> bool:
+    return value is UNKNOWN
+
+
+def _label(resource_type: str, context: ResourceContext) -> str:
+    return f"{context.name} ({resource_type})"
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+def _json(value: Any) -> Any:
+    """A JSON document given as text (as Pulumi passes policies) or already parsed."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return None
+    return value
+
+
+def _truthy(value: Any) -> bool:
+    return value is True or (isinstance(value, str) and value.lower() == "true")
+
+
+def _get(props: Mapping[str, Any], *path: str) -> Any:
+    """``props[a][b]...``; ``None`` when missing, ``UNKNOWN`` when any step is unknown."""
+    value: Any = props
+    for key in path:
+        if is_unknown(value):
+            return UNKNOWN
+        if isinstance(value, list) and value:
+            value = value[0]
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(key)
+    return value
+
+
+def policy_documents(props: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """(where, document) for every IAM-style policy document among ``props``."""
+    for key in ("policy", "assumeRolePolicy"):
+        document = _json(props.get(key))
+        if isinstance(document, Mapping) and "Statement" in document:
+            yield key, document
+    for index, inline in enumerate(_as_list(props.get("inlinePolicies"))):
+        document = _json(inline.get("policy")) if isinstance(inline, Mapping) else None
+        if isinstance(document, Mapping) and "Statement" in document:
+            yield f"inlinePolicies[{index}]", document
+
+
+def statements(document: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return [s for s in _as_list(document.get("Statement")) if isinstance(s, Mapping)]
+
+
+def _statement_label(where: str, index: int, statement: Mapping[str, Any]) -> str:
+    sid = statement.get("Sid")
+    return f"{where} statement {sid!r}" if sid else f"{where} statement {index}"
+
+
+def _parse_list(value: Any) -> Any:
+    """Provider inputs that are lists arrive JSON-encoded (``'["111111111111"]'``)."""
+    if isinstance(value, str):
+        parsed = _json(value)
+        return parsed if isinstance(parsed, list) else [value]
+    return value
+
+
+# --- resource rules --------------------------------------------------------------------------
+
+
+def bucket_public_access_blocked(
+    resource_type: str, props: Mapping[str, Any], context: ResourceContext
+) -> list[str]:
+    """A bucket's public access block turns all four switches on."""
+    if resource_type != PUBLIC_ACCESS_BLOCK:
+        return []
+    flags = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+    off = [f for f in flags if not is_unknown(props.get(f)) and not _truthy(props.get(f))]
+    if not off:
+        return []
+    return [
+        f"{_label(resource_type, context)}: {', '.join(off)} not true. Fix: set all four of "
+        f"{', '.join(flags)} to true (components.bucket.PrivateBucket does)."
+    ]
+
+
+def bucket_encrypted(
+    resource_type: str, props: Mapping[str, Any], context: ResourceContext
+) -> list[str]:
+    """A bucket encryption configuration sets a default SSE algorithm."""
+    if resource_type not in SSE_TYPES:
+        return []
+    rules = props.get("rules")
+    if is_unknown(rules):
+        return []
+    algorithms = [
+        _get(rule, "applyServerSideEncryptionByDefault", "sseAlgorithm") for rule in _as_list(rules)
+    ]
+    if algorithms and all(is_unknown(a) or a in SSE_ALGORITHMS for a in algorithms):
+        return []
+    return [
+        f"{_label(resource_type, context)}: no default encryption (got {algorithms}). Fix: a "
+        f"rule with apply_server_side_encryption_by_default.sse_algorithm one of "
+        f"{', '.join(sorted(SSE_ALGORITHMS))}."
+    ]
+
+
+def bucket_policy_tls_only(
+    resource_type: str, props: Mapping[str, Any], context: ResourceContext
+) -> list[str]:
+    """A bucket policy denies every request made without TLS."""
+    if resource_type != BUCKET_POLICY or is_unknown(props.get("policy")):
+        return []
+    document = _json(props.get("policy"))
+    if isinstance(document, Mapping) and _denies_insecure_transport(document):
+        return []
+    return [
+        f"{_label(resource_type, context)}: the policy does not deny requests without TLS. "
+        'Fix: add a Deny statement for s3:* with Condition {"Bool": {"aws:SecureTransport": '
+        '"false"}} (components.iam.deny_insecure_transport).'
+    ]
+
+
+def _denies_insecure_transport(document: Mapping[str, Any]) -> bool:
+    for statement in statements(document):
+        condition = _get(statement, "Condition", "Bool", "aws:SecureTransport")
+        values = [str(v).lower() for v in _as_list(condition)]
+        if statement.get("Effect") == "Deny" and values == ["false"]:
+            return True
+    return False
+
+
+def queue_encrypted(
+    resource_type: str, props: Mapping[str, Any], context: ResourceContext
+) -> list[str]:
+    """Queues are encrypted at rest (SQS-managed SSE or a KMS key)."""
+    if resource_type != QUEUE:
+        return []
+    managed, key = props.get("sqsManagedSseEnabled"), props.get("kmsMasterKeyId")
+    if _truthy(managed) or is_unknown(managed) or key:
+        return []
+    return [
+        f"{_label(resource_type, context)}: not encrypted at rest. Fix: set "
+        "sqs_managed_sse_enabled=True or kms_master_key_id (components.work_queue.WorkQueue does)."
+    ]
+
+
+def topic_encrypted(
+    resource_type: str, props: Mapping[str, Any], context: ResourceContext
+) -> list[str]:
+    """Topics are encrypted with a KMS key."""
+    if resource_type != TOPIC or props.get("kmsMasterKeyId"):
+        return []
+    return [
+        f"{_label(resource_type, context)}: not encrypted at rest. Fix: set kms_master_key_id to "
+        "the service key (components.keys.ServiceKey), as EventTopic and AlarmTopic do."
+    ]
+
+
+def table_recoverable_and_encrypted(
+    resource_type: str, props: Mapping[str, Any], context: ResourceContext
+) -> list[str]:
+    """Tables have point-in-time recovery and server-side encryption (KMS) turned on."""
+    if resource_type != TABLE:
+        return []
+    missing = []
+    for setting, path in (
+        ("point_in_time_recovery", ("pointInTimeRecovery", "enabled")),
+        ("server_side_encryption", ("serverSideEncryption", "enabled")),
+    ):
+        value = _get(props, *path)
+        if not is_unknown(value) and not _truthy(value):
+            missing.append(setting)
+    if not missing:
+        return []
+    return [
+        f"{_label(resource_type, context)}: {' and '.join(missing)} not enabled. Fix: "
+        f"{', '.join(f'{m}=...(enabled=True)' for m in missing)} (components.table.Table does)."
+    ]
+
+
+def function_is_arm64(
+    resource_type: str, props: Mapping[str, Any], context: ResourceContext
+) -> list[str]:
+    """Functions run on Graviton (arm64)."""
+    if resource_type != FUNCTION:
+        return []
+    architectures = props.get("architectures")
+    if is_unknown(architectures) or _as_list(architectures) == ["arm64"]:
+        return []
+    shown = _as_list(architectures) or "default (x86_64)"
+    return [
+        f"{_label(resource_type, context)}: architectures {shown}. "
+        'Fix: architectures=["arm64"] (components.function.Function does).'
+    ]
+
+
+def log_group_has_retention(
+    resource_type: str, props: Mapping[str, Any], context: ResourceContext
+) -> list[str]:
+    """Log groups expire their events."""
+    if resource_type != LOG_GROUP:
+        return []
+    days = props.get("retentionInDays")
+    if is_unknown(days) or (isinstance(days, int | float) and days > 0):
+        return []
+    return [
+        f"{_label(resource_type, context)}: no retention (events kept forever). Fix: set "
+        "retention_in_days (marketplace:logRetentionDays)."
+    ]
+
+
+def event_source_reports_batch_item_failures(
+    resource_type: str, props: Mapping[str, Any], context: ResourceContext
+) -> list[str]:
+    """Queue and stream mappings report partial batch failures; streams have an on-failure path."""
+    if resource_type != EVENT_SOURCE_MAPPING:
+        return []
+    source = props.get("eventSourceArn")
+    kind = _arn_service(source) if isinstance(source, str) else None
+    if kind is not None and kind not in BATCH_FAILURE_SOURCES:
+        return []
+    problems = []
+    types = props.get("functionResponseTypes")
+    if not is_unknown(types) and "ReportBatchItemFailures" not in _as_list(types):
+        problems.append(
+            f"{_label(resource_type, context)}: does not report batch item failures, so one "
+            "bad record fails (and retries) its whole batch. Fix: "
+            'function_response_types=["ReportBatchItemFailures"] and return batchItemFailures '
+            "(Powertools BatchProcessor)."
+        )
+    is_stream = kind in STREAM_SOURCES or (kind is None and props.get("startingPosition"))
+    on_failure = _get(props, "destinationConfig", "onFailure", "destinationArn")
+    if is_stream and not on_failure and not is_unknown(on_failure):
+        problems.append(
+            f"{_label(resource_type, context)}: a stream mapping without an on-failure "
+            "destination drops records that keep failing. Fix: destination_config.on_failure "
+            "to a queue with an alarm (components.stream_source.StreamSource)."
+        )
+    return problems
+
+
+def _arn_service(value: str) -> str | None:
+    match = ARN.match(value)
+    return match["service"] if match else None
+
+
+def no_wildcard_actions(
+    resource_type: str, props: Mapping[str, Any], context: ResourceContext
+) -> list[str]:
+    """No Allow statement grants ``*`` or ``service:*`` actions (or everything but some)."""
+    problems = []
+    for where, document in policy_documents(props):
+        for index, statement in enumerate(statements(document)):
+            if statement.get("Effect") != "Allow":
+                continue
+            label = _statement_label(where, index, statement)
+            if "NotAction" in statement:
+                problems.append(
+                    f"{_label(resource_type, context)}: {label} allows everything except "
+                    "NotAction. Fix: list the actions it needs under Action."
+                )
+            for action in _as_list(statement.get("Action")):
+                if isinstance(action, str) and (action == "*" or action.endswith(":*")):
+                    problems.append(
+                        f"{_label(resource_type, context)}: {label} allows {action!r}. Fix: "
+                        "name the actions it needs (components.iam.Statement rejects wildcards)."
+                    )
+    attached = [props.get("policyArn")] if resource_type == ROLE_POLICY_ATTACHMENT else []
+    attached += _as_list(props.get("managedPolicyArns")) if resource_type == ROLE else []
+    problems += [
+        f"{_label(resource_type, context)}: attaches {arn}, which allows '*' actions. Fix: an "
+        "inline policy naming the actions it needs."
+        for arn in attached
+        if arn in BROAD_MANAGED_POLICIES
+    ]
+    return problems
+
+
+def required_tags(
+    resource_type: str, props: Mapping[str, Any], context: ResourceContext
+) -> list[str]:
+    """Taggable resources carry service, env and team, with this stack's values."""
+    tags = props.get("tags")
+    if is_unknown(tags) or (resource_type not in TAGGABLE_TYPES and "tags" not in props):
+        return []
+    tags = tags if isinstance(tags, Mapping) else {}
+    stack = context.stack
+    expected = {"service": stack.service, "env": stack.env, "team": stack.team}
+    missing = [key for key in REQUIRED_TAGS if not tags.get(key)]
+    wrong = [
+        f"{key}={tags[key]!r} (expected {expected[key]!r})"
+        for key in REQUIRED_TAGS
+        if tags.get(key) and not is_unknown(tags[key]) and tags[key] != expected[key]
+    ]
+    problems = []
+    if missing:
+        problems.append(
+            f"{_label(resource_type, context)}: missing tags {', '.join(missing)}. Fix: create "
+            "it in the program, whose stack transform (components.tagging) tags every resource; "
+            "do not drop the tags input."
+        )
+    if wrong:
+        problems.append(
+            f"{_label(resource_type, context)}: wrong tags {', '.join(wrong)}. Fix: leave these "
+            "tags to components.tagging (team comes from services/contracts/catalogue.py)."
+        )
+    return problems
+
+
+def resources_in_own_account(
+    resource_type: str, props: Mapping[str, Any], context: ResourceContext
+) -> list[str]:
+    """Everything deploys to, and refers to, the stack's own account (declared topics aside)."""
+    stack = context.stack
+    label = _label(resource_type, context)
+    if resource_type == AWS_PROVIDER:
+        return [f"{label}: {p}" for p in _provider_problems(props, stack)]
+    problems = []
+    if resource_type.startswith("aws:"):
+        if context.provider is None:
+            problems.append(
+                f"{label}: no provider known. Fix: pass the stack's provider (opts) "
+                "down to every resource; default providers are disabled."
+            )
+        else:
+            problems += [
+                f"{label}: its provider {p}" for p in _provider_problems(context.provider, stack)
+            ]
+    for where, arn in _foreign_arns(props, stack):
+        problems.append(
+            f"{label}: {where} refers to {arn}, outside account {stack.account}. Fix: only "
+            "the producer topics this service subscribes to (services/contracts/catalogue.py) "
+            "may be in another account; anything else must be this stack's own resource."
+        )
+    for where, problem in _principal_problems(props, stack):
+        problems.append(f"{label}: {where} {problem}")
+    return problems
+
+
+def _provider_problems(props: Mapping[str, Any], stack: StackContext) -> list[str]:
+    problems = []
+    allowed = _parse_list(props.get("allowedAccountIds"))
+    if not is_unknown(allowed) and _as_list(allowed) != [stack.account]:
+        problems.append(
+            f"allows accounts {_as_list(allowed)}, not exactly [{stack.account!r}]. Fix: "
+            "allowed_account_ids=[the service's account] (__main__.deployment_provider)."
+        )
+    roles = _parse_list(props.get("assumeRoles"))
+    for role in _as_list(roles) if not is_unknown(roles) else []:
+        arn = role.get("roleArn") if isinstance(role, Mapping) else None
+        match = ARN.match(arn) if isinstance(arn, str) else None
+        if match and match["account"] != stack.account:
+            problems.append(
+                f"assumes {arn}, outside account {stack.account}. Fix: assume the deployment "
+                "role of the service's own account (marketplace:accounts, deployRoleName)."
+            )
+    return problems
+
+
+def _foreign_arns(value: Any, stack: StackContext, where: str = "") -> Iterator[tuple[str, str]]:
+    """(where, ARN) of every ARN outside the stack's account, principals excepted."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if key in ("tags", "tagsAll", "Principal", "NotPrincipal"):
+                continue
+            yield from _foreign_arns(item, stack, f"{where}.{key}" if where else str(key))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from _foreign_arns(item, stack, f"{where}[{index}]")
+    elif isinstance(value, str):
+        if value.startswith(("{", "[")):
+            parsed = _json(value)
+            if isinstance(parsed, Mapping | list):
+                yield from _foreign_arns(parsed, stack, where)
+                return
+        if _is_foreign(value, stack):
+            yield where, value
+
+
+def _is_foreign(value: str, stack: StackContext) -> bool:
+    match = ARN.match(value)
+    if not match:
+        return False
+    if match["service"] == "s3" and not match["account"]:
+        bucket = match["rest"].split("/")[0]
+        return bool(bucket) and bucket != "*" and not bucket.endswith(f"-{stack.account}")
+    account = match["account"]
+    if not ACCOUNT_ID.match(account) or account == stack.account:
+        return False
+    return not any(value == t or value.startswith(f"{t}:") for t in stack.producer_topics)
+
+
+def _principal_problems(props: Mapping[str, Any], stack: StackContext) -> Iterator[tuple[str, str]]:
+    """Allow statements name own-account principals, or consumer accounts for sns:Subscribe."""
+    for where, document in policy_documents(props):
+        for index, statement in enumerate(statements(document)):
+            if statement.get("Effect") != "Allow" or "Principal" not in statement:
+                continue
+            label = _statement_label(where, index, statement)
+            principal = statement["Principal"]
+            aws = principal.get("AWS") if isinstance(principal, Mapping) else principal
+            for entry in _as_list(aws):
+                problem = _principal_problem(entry, statement, stack)
+                if problem:
+                    yield label, problem
+
+
+def _principal_problem(entry: Any, statement: Mapping[str, Any], stack: StackContext) -> str | None:
+    if not isinstance(entry, str):
+        return None
+    if entry == "*":
+        return (
+            "allows any principal ('*'). Fix: name the principal: a service principal with an "
+            "aws:SourceArn condition, or a role of this account."
+        )
+    match = ARN.match(entry)
+    account = entry if ACCOUNT_ID.match(entry) else (match["account"] if match else "")
+    if not ACCOUNT_ID.match(account) or account == stack.account:
+        return None
+    subscribe_only = set(_as_list(statement.get("Action"))) <= {"sns:Subscribe"}
+    if subscribe_only and account in stack.consumer_accounts:
+        return None
+    return (
+        f"grants {entry} in account {account}. Fix: only the consumer accounts the event "
+        "catalogue names may be granted, and only sns:Subscribe on this service's topic."
+    )
+
+
+ResourceCheck = Callable[[str, Mapping[str, Any], ResourceContext], list[str]]
+
+
+# --- stack rules -----------------------------------------------------------------------------
+
+
+def _identifiers(resource: StackResource) -> set[str]:
+    """The strings other resources use to point at ``resource`` (name, ARN, id, URL...)."""
+    keys = ("id", "arn", "name", "bucket", "url")
+    return {v for k in keys if isinstance(v := resource.props.get(k), str) and v}
+
+
+def _refers_to(source: StackResource, prop: str, value: Any, target: StackResource) -> bool:
+    """``source.<prop>`` (whose value is ``value``) points at ``target``."""
+    if target.urn and target.urn in source.property_dependencies.get(prop, ()):
+        return True
+    return isinstance(value, str) and value in _identifiers(target)
+
+
+def _of_type(resources: Sequence[StackResource], *types: str) -> list[StackResource]:
+    return [r for r in resources if r.type in types]
+
+
+def buckets_are_protected(
+    resources: Sequence[StackResource], stack: StackContext
+) -> list[Violation]:
+    """Every bucket has a public access block, a default encryption and a TLS-only policy."""
+    companions = {
+        "a public access block (aws.s3.BucketPublicAccessBlock)": (PUBLIC_ACCESS_BLOCK,),
+        "a default encryption (aws.s3.BucketServerSideEncryptionConfiguration)": tuple(SSE_TYPES),
+        "a TLS-only bucket policy (aws.s3.BucketPolicy)": (BUCKET_POLICY,),
+    }
+    violations = []
+    for bucket in _of_type(resources, *BUCKET_TYPES):
+        missing = [
+            what
+            for what, types in companions.items()
+            if not any(
+                _refers_to(r, "bucket", r.props.get("bucket"), bucket)
+                for r in _of_type(resources, *types)
+            )
+        ]
+        if missing:
+            violations.append(
+                Violation(
+                    bucket.urn,
+                    f"{bucket.name} ({bucket.type}): has no {'; no '.join(missing)}. Fix: "
+                    "build buckets with components.bucket.PrivateBucket, which creates all three.",
+                )
+            )
+    return violations
+
+
+def queues_have_dead_letter_queues(
+    resources: Sequence[StackResource], stack: StackContext
+) -> list[Violation]:
+    """Every queue redrives to a DLQ, unless it is itself a DLQ or an on-failure destination."""
+    queues = _of_type(resources, QUEUE)
+    violations = []
+    for queue in queues:
+        redrive = _redrive_of(queue, resources)
+        if redrive is UNKNOWN or (redrive and _valid_redrive(redrive)):
+            continue
+        if _is_failure_target(queue, resources):
+            continue
+        problem = (
+            "its redrive policy has no deadLetterTargetArn/maxReceiveCount" if redrive else "no DLQ"
+        )
+        violations.append(
+            Violation(
+                queue.urn,
+                f"{queue.name} ({queue.type}): {problem}, so a message that keeps failing is "
+                "retried until it expires and is lost. Fix: a redrive_policy to a DLQ with "
+                "maxReceiveCount (components.work_queue.WorkQueue), with an alarm on the DLQ.",
+            )
+        )
+    return violations
+
+
+def _redrive_of(queue: StackResource, resources: Sequence[StackResource]) -> Any:
+    """The queue's redrive policy (its own input or an aws.sqs.RedrivePolicy), parsed."""
+    own = queue.props.get("redrivePolicy")
+    if is_unknown(own):
+        return UNKNOWN
+    if own:
+        return _json(own) or {}
+    for separate in _of_type(resources, REDRIVE_POLICY):
+        if _refers_to(separate, "queueUrl", separate.props.get("queueUrl"), queue):
+            value = separate.props.get("redrivePolicy")
+            return UNKNOWN if is_unknown(value) else (_json(value) or {})
+    return None
+
+
+def _valid_redrive(redrive: Mapping[str, Any]) -> bool:
+    count = redrive.get("maxReceiveCount")
+    return (
+        bool(redrive.get("deadLetterTargetArn")) and isinstance(count, int | float) and count >= 1
+    )
+
+
+def _is_failure_target(queue: StackResource, resources: Sequence[StackResource]) -> bool:
+    """Some queue dead-letters into ``queue``, or some mapping sends its failures there."""
+    for other in _of_type(resources, QUEUE, REDRIVE_POLICY):
+        if other is queue:
+            continue
+        redrive = other.props.get("redrivePolicy")
+        target = (
+            (_json(redrive) or {}).get("deadLetterTargetArn") if isinstance(redrive, str) else None
+        )
+        if _refers_to(other, "redrivePolicy", target, queue):
+            return True
+    for mapping in _of_type(resources, EVENT_SOURCE_MAPPING, EVENT_INVOKE_CONFIG):
+        destination = _get(mapping.props, "destinationConfig", "onFailure", "destinationArn")
+        if mapping.type == EVENT_INVOKE_CONFIG:
+            destination = _get(mapping.props, "destinationConfig", "onFailure", "destination")
+        if _refers_to(mapping, "destinationConfig", destination, queue):
+            return True
+    return False
+
+
+def functions_have_log_groups(
+    resources: Sequence[StackResource], stack: StackContext
+) -> list[Violation]:
+    """Every function logs to a log group this stack creates (retention set by another rule)."""
+    groups = _of_type(resources, LOG_GROUP)
+    violations = []
+    for function in _of_type(resources, FUNCTION):
+        configured = _get(function.props, "loggingConfig", "logGroup")
+        name = function.props.get("name")
+        default = f"/aws/lambda/{name}" if isinstance(name, str) else None
+        if is_unknown(configured) or any(
+            _refers_to(function, "loggingConfig", configured, group)
+            or (configured is None and default and group.props.get("name") == default)
+            for group in groups
+        ):
+            continue
+        violations.append(
+            Violation(
+                function.urn,
+                f"{function.name} ({function.type}): no log group of this stack receives its "
+                "logs, so Lambda creates one that keeps logs forever. Fix: create "
+                "/aws/lambda/<name> with retention and point logging_config.log_group at it "
+                "(components.function.Function does).",
+            )
+        )
+    return violations
+
+
+def asynchronous_functions_have_failure_path(
+    resources: Sequence[StackResource], stack: StackContext
+) -> list[Violation]:
+    """A function invoked asynchronously has a DLQ or an on-failure destination.
+
+    "Asynchronously" = by a push service that does not wait for the result: any principal
+    granted ``lambda:InvokeFunction`` other than API Gateway/ALB/Cognito, an SNS
+    subscription with protocol ``lambda``, an S3 notification or an EventBridge target.
+    Our functions are invoked by API Gateway (synchronous) or by event source mappings
+    (polling: their failure path is the queue's DLQ or the mapping's on-failure queue,
+    checked by the queue and mapping rules), so none is asynchronous today.
+    """
+    functions = _of_type(resources, FUNCTION)
+    invokers: dict[str, list[str]] = {}
+    for invoker, prop, value in _async_invocations(resources):
+        for function in functions:
+            if _refers_to(invoker, prop, value, function):
+                invokers.setdefault(function.urn, []).append(f"{invoker.name} ({invoker.type})")
+    violations = []
+    for function in functions:
+        if function.urn not in invokers or _has_async_failure_path(function, resources):
+            continue
+        violations.append(
+            Violation(
+                function.urn,
+                f"{function.name} ({function.type}): invoked asynchronously by "
+                f"{', '.join(invokers[function.urn])} but has no DLQ or on-failure destination, "
+                "so Lambda drops events that fail twice. Fix: dead_letter_config.target_arn, or "
+                "an aws.lambda_.FunctionEventInvokeConfig with destination_config.on_failure.",
+            )
+        )
+    return violations
+
+
+def _async_invocations(
+    resources: Sequence[StackResource],
+) -> Iterator[tuple[StackResource, str, Any]]:
+    """(resource, input, value) for every asynchronous way of invoking a function."""
+    for resource in resources:
+        props = resource.props
+        if resource.type == PERMISSION and props.get("principal") not in SYNCHRONOUS_INVOKERS:
+            yield resource, "function", props.get("function")
+        elif resource.type == TOPIC_SUBSCRIPTION and props.get("protocol") == "lambda":
+            yield resource, "endpoint", props.get("endpoint")
+        elif resource.type == BUCKET_NOTIFICATION:
+            for target in _as_list(props.get("lambdaFunctions")):
+                value = target.get("lambdaFunctionArn") if isinstance(target, Mapping) else None
+                yield resource, "lambdaFunctions", value
+        elif resource.type == EVENT_TARGET and _arn_service(str(props.get("arn"))) == "lambda":
+            yield resource, "arn", props.get("arn")
+
+
+def _has_async_failure_path(function: StackResource, resources: Sequence[StackResource]) -> bool:
+    if _get(function.props, "deadLetterConfig", "targetArn"):
+        return True
+    for config in _of_type(resources, EVENT_INVOKE_CONFIG):
+        if _refers_to(config, "functionName", config.props.get("functionName"), function) and _get(
+            config.props, "destinationConfig", "onFailure", "destination"
+        ):
+            return True
+    return False
+
+
+StackCheck = Callable[[Sequence[StackResource], StackContext], list[Violation]]
+
+
+@dataclass(frozen=True)
+class ResourceRule:
+    """A rule on one resource at a time (a ``ResourceValidationPolicy`` in the pack)."""
+
+    name: str
+    description: str
+    check: ResourceCheck
+    stack_level: ClassVar[bool] = False
+
+
+@dataclass(frozen=True)
+class StackRule:
+    """A rule on how a stack's resources fit together (a ``StackValidationPolicy``)."""
+
+    name: str
+    description: str
+    check: StackCheck
+    stack_level: ClassVar[bool] = True
+
+
+RULES: tuple[ResourceRule | StackRule, ...] = (
+    ResourceRule(
+        "s3-public-access-blocked",
+        "S3 public access blocks turn all four switches on.",
+        bucket_public_access_blocked,
+    ),
+    ResourceRule(
+        "s3-default-encryption",
+        "S3 encryption configurations set a default algorithm.",
+        bucket_encrypted,
+    ),
+    ResourceRule(
+        "s3-policy-tls-only",
+        "S3 bucket policies deny requests made without TLS.",
+        bucket_policy_tls_only,
+    ),
+    StackRule(
+        "s3-bucket-protected",
+        "Every bucket has a public access block, default encryption and a TLS-only policy.",
+        buckets_are_protected,
+    ),
+    ResourceRule("sqs-queue-encrypted", "SQS queues are encrypted at rest.", queue_encrypted),
+    StackRule(
+        "sqs-queue-has-dlq",
+        "SQS queues redrive to a DLQ unless they are a DLQ or a failure destination themselves.",
+        queues_have_dead_letter_queues,
+    ),
+    ResourceRule(
+        "lambda-event-source-batch-failures",
+        "Queue and stream event source mappings report "
+        "batch item failures; stream mappings have an on-failure destination.",
+        event_source_reports_batch_item_failures,
+    ),
+    ResourceRule(
+        "sns-topic-encrypted", "SNS topics are encrypted with a KMS key.", topic_encrypted
+    ),
+    ResourceRule(
+        "dynamodb-table-pitr-and-encryption",
+        "DynamoDB tables have point-in-time recovery and server-side encryption.",
+        table_recoverable_and_encrypted,
+    ),
+    ResourceRule("lambda-function-arm64", "Lambda functions run on arm64.", function_is_arm64),
+    ResourceRule(
+        "cloudwatch-log-group-retention", "Log groups set a retention.", log_group_has_retention
+    ),
+    StackRule(
+        "lambda-function-log-group",
+        "Every function logs to a log group of its stack.",
+        functions_have_log_groups,
+    ),
+    StackRule(
+        "lambda-async-failure-path",
+        "Asynchronously invoked functions have a DLQ or an on-failure destination.",
+        asynchronous_functions_have_failure_path,
+    ),
+    ResourceRule(
+        "iam-no-wildcard-actions",
+        "No IAM statement allows '*' or 'service:*' actions.",
+        no_wildcard_actions,
+    ),
+    ResourceRule(
+        "required-tags", "Taggable resources carry the service, env and team tags.", required_tags
+    ),
+    ResourceRule(
+        "own-account-only",
+        "Resources deploy to and refer to the stack's own account only, "
+        "except the producer topics the service subscribes to.",
+        resources_in_own_account,
+    ),
+)
