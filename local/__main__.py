@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 import traceback
@@ -32,6 +33,9 @@ def up(args: argparse.Namespace) -> int:
     from local.runtime.system import LocalEnvironment, write_pid_file
 
     echo = print if args.verbose else None
+    # Ctrl-C and `down` (SIGTERM) both stop cleanly, even when started in the background.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupt)
     print(f"deploying every stack of {args.env!r} into the embedded emulator ...", flush=True)
     with LocalEnvironment(env=args.env, progress=_progress, echo=echo) as environment:
         write_pid_file()
@@ -46,22 +50,35 @@ def up(args: argparse.Namespace) -> int:
     return 0
 
 
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
 def ready_banner(environment: Any) -> list[str]:
     """Each API's URL and a curl that works as pasted (a fresh user's token)."""
     user = environment.user("local-user")
     lines = [f"ready in {environment.ready_seconds:.1f}s", ""]
     for service, api in environment.runtime.apis.items():
         lines.append(f"{service:<9} {api.url}   {', '.join(api.routes)}")
-    lines.append("")
+    lines += ["", "Try it (a fresh user's token; user 'local-user', password 'Local-passw0rd!'):"]
+    lines.append(f"  export TOKEN='{user['id_token']}'")
     catalog = environment.runtime.apis.get("catalog")
     if catalog:
         lines.append(f"  curl -s {catalog.url}/images")
     for api in environment.runtime.apis.values():
         if api.authenticated:
             path = "/" + api.routes[0].split(" /", 1)[1].split("/")[0]
-            lines.append(f"  curl -s -H 'Authorization: Bearer {user['id_token']}' {api.url}{path}")
-    lines.append("")
-    lines.append("(the token belongs to user 'local-user', password 'Local-passw0rd!')")
+            lines.append(f'  curl -s -H "Authorization: Bearer $TOKEN" {api.url}{path}')
+    upload = environment.runtime.apis.get("upload")
+    if upload:
+        body = (
+            '{"title":"Dunes","tags":["desert"],"priceCents":900,"currency":"EUR",'
+            '"contentType":"image/jpeg","sizeBytes":2000000}'
+        )
+        lines.append(
+            f'  curl -s -X POST -H "Authorization: Bearer $TOKEN" '
+            f"-H 'content-type: application/json' -d '{body}' {upload.url}/uploads"
+        )
     return lines
 
 
@@ -161,8 +178,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser(
         "down",
         help="stop a running `up` and remove .local/ (graph and logs)",
-        description="Interrupt the `up` started from this checkout (its pid is in .local/up.pid) "
-        "and delete .local/. The emulator keeps nothing on disk, so this is all the clean-up.",
+        description="Stop (SIGTERM) the `up` started from this checkout (its pid is in "
+        ".local/up.pid) and delete .local/. The emulator keeps nothing on disk, so this is all "
+        "the clean-up.",
     )
     p.set_defaults(run=down)
     return parser

@@ -37,6 +37,8 @@ from typing import IO, Any
 
 from local.program import REPO_ROOT
 
+EXITED = ""
+"""What the reader hands over when the worker's stdout closes (the process ended)."""
 INIT_TIMEOUT_SECONDS = 60.0
 """How long a worker may take to import its handler (Pillow, boto3, Powertools)."""
 
@@ -119,7 +121,7 @@ class Worker:
         self._log_path = log_path
         self._lock = threading.Lock()
         self._process: subprocess.Popen[str] | None = None
-        self._lines: queue.Queue[str | None] = queue.Queue()
+        self._lines: queue.Queue[str] = queue.Queue()
         self._log: IO[str] | None = None
         self.restarts = -1
 
@@ -211,10 +213,9 @@ class Worker:
                 self._kill()
                 return _failure("Runtime.ExitError", "the worker process died", started)
             line = self._read(self.spec.timeout_seconds + 1.0)
-            if line is None:
-                timed_out = self.alive
+            if not line:
                 self._kill()
-                if timed_out:
+                if line is None:
                     message = f"Task timed out after {self.spec.timeout_seconds:.2f} seconds"
                     return _failure("Sandbox.Timedout", message, started)
                 return _failure("Runtime.ExitError", "the worker process exited", started)
@@ -231,6 +232,7 @@ class Worker:
             )
 
     def _read(self, timeout: float) -> str | None:
+        """The next protocol line; ``""`` when the process has exited, None on timeout."""
         try:
             return self._lines.get(timeout=timeout)
         except queue.Empty:
@@ -242,7 +244,7 @@ def _failure(error_type: str, message: str, started: float) -> Invocation:
     return Invocation(False, error_type=error_type, error_message=message, duration_ms=elapsed)
 
 
-def _pump(stream: IO[str] | None, lines: queue.Queue[str | None]) -> None:
+def _pump(stream: IO[str] | None, lines: queue.Queue[str]) -> None:
     """Move the child's protocol lines into a queue so reads can time out."""
     if stream is None:
         return
@@ -252,7 +254,7 @@ def _pump(stream: IO[str] | None, lines: queue.Queue[str | None]) -> None:
                 lines.put(line)
     except (ValueError, OSError):  # closed while reading: the worker was stopped
         pass
-    lines.put(None)
+    lines.put(EXITED)
 
 
 class FunctionRuntime:

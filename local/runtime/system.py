@@ -1,0 +1,487 @@
+"""Bring the whole local environment up and down: emulator, deployment, runtime.
+
+``LocalEnvironment`` is what ``up``, ``demo`` and the end-to-end tests share: start the
+embedded cloud, deploy every service stack of the environment into it (the deployer writes
+``.local/graph.json``), then start the ``Runtime`` read from that graph - the CDN, one
+worker pool per function, one HTTP server per API, one poller per event source mapping and
+the cross-account SNS relay. Handler logs go to ``.local/logs/<function>.log``, runtime
+events (requests, failures, retries) to ``.local/logs/runtime.log``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from local.graph import Graph
+from local.program import REPO_ROOT
+from local.runtime import s3_notifications
+from local.runtime.auth import JwtVerifier, fetch_jwks
+from local.runtime.cdn import CdnOrigin, CdnServer, Distribution
+from local.runtime.http_api import ApiGateway, ApiIdentity, HttpApiServer, RouteSpec
+from local.runtime.pollers import MappingSpec, SqsPoller, StreamPoller
+from local.runtime.workers import FunctionRuntime, FunctionSpec, worker_environment
+
+STATE_DIR = REPO_ROOT / ".local"
+PID_FILE = STATE_DIR / "up.pid"
+MAX_WORKERS_PER_FUNCTION = 2
+"""Lambda would scale out to the mapping's maximum concurrency; two cores are what we have."""
+
+T_FUNCTION = "aws:lambda/function:Function"
+T_MAPPING = "aws:lambda/eventSourceMapping:EventSourceMapping"
+T_API = "aws:apigatewayv2/api:Api"
+T_ROUTE = "aws:apigatewayv2/route:Route"
+T_INTEGRATION = "aws:apigatewayv2/integration:Integration"
+T_AUTHORIZER = "aws:apigatewayv2/authorizer:Authorizer"
+T_DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
+T_KEY_GROUP = "aws:cloudfront/keyGroup:KeyGroup"
+T_PUBLIC_KEY = "aws:cloudfront/publicKey:PublicKey"
+T_BUCKET = "aws:s3/bucket:Bucket"
+
+
+class RuntimeLog:
+    """Timestamped lines to ``runtime.log`` (and to ``echo`` when given, e.g. ``up -v``)."""
+
+    def __init__(self, path: Path | None, echo: Callable[[str], None] | None = None):
+        self._path = path
+        self._echo = echo
+        self._lock = threading.Lock()
+        if path:
+            path.parent.mkdir(parents=True, exist_ok=True)
+
+    def __call__(self, line: str) -> None:
+        stamped = f"{datetime.now(UTC).strftime('%H:%M:%S.%f')[:-3]} {line}"
+        with self._lock:
+            if self._path:
+                with self._path.open("a") as log:
+                    log.write(stamped + "\n")
+            if self._echo:
+                self._echo(stamped)
+
+
+def _resource_id(resource: Mapping[str, Any]) -> str:
+    return str(resource.get("id") or resource.get("outputs", {}).get("id") or "")
+
+
+def _all(graph: Graph, type_token: str) -> list[tuple[str, dict[str, Any]]]:
+    return [(stack, r) for stack in graph.stacks for r in graph.of_type(stack, type_token)]
+
+
+def function_specs(graph: Graph) -> dict[str, FunctionSpec]:
+    """Every recorded function by name (its ARN's last part)."""
+    specs = {}
+    for _, resource in _all(graph, T_FUNCTION):
+        inputs, outputs = resource["inputs"], resource["outputs"]
+        name = inputs.get("name") or outputs.get("name") or resource["name"]
+        specs[name] = FunctionSpec(
+            name=name,
+            handler=inputs["handler"],
+            account=resource["account"],
+            environment=dict((inputs.get("environment") or {}).get("variables") or {}),
+            timeout_seconds=float(inputs.get("timeout") or 3),
+            memory_mb=int(inputs.get("memorySize") or 128),
+            arn=outputs.get("arn", ""),
+        )
+    return specs
+
+
+def distributions(graph: Graph) -> list[Distribution]:
+    """The recorded CloudFront distributions with their bucket and trusted public keys."""
+    buckets = {
+        r["outputs"].get("bucketRegionalDomainName"): r["outputs"].get("bucket") or _resource_id(r)
+        for _, r in _all(graph, T_BUCKET)
+    }
+    keys = {
+        _resource_id(r): r["inputs"].get("encodedKey", "") for _, r in _all(graph, T_PUBLIC_KEY)
+    }
+    groups = {_resource_id(r): r["inputs"].get("items") or [] for _, r in _all(graph, T_KEY_GROUP)}
+    result = []
+    for _, resource in _all(graph, T_DISTRIBUTION):
+        inputs = resource["inputs"]
+        origin = (inputs.get("origins") or [{}])[0]
+        trusted = (inputs.get("defaultCacheBehavior") or {}).get("trustedKeyGroups") or []
+        public_keys = {key: keys[key] for group in trusted for key in groups.get(group, [])}
+        comment = inputs.get("comment") or resource["name"]
+        result.append(
+            Distribution(
+                mount=comment.rsplit("-", 1)[-1],
+                bucket=buckets.get(origin.get("domainName"), ""),
+                domain_name=resource["outputs"].get("domainName", ""),
+                public_keys=public_keys,
+                account=resource["account"],
+            )
+        )
+    return result
+
+
+@dataclass
+class ApiEndpoint:
+    stack: str
+    name: str
+    server: HttpApiServer
+    routes: list[str] = field(default_factory=list)
+    authenticated: bool = False
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+
+class Runtime:
+    """Everything that runs the recorded graph: CDN, functions, APIs, pollers, relay."""
+
+    def __init__(
+        self,
+        graph: Graph,
+        log_dir: Path | None = STATE_DIR / "logs",
+        progress: Callable[[str], None] = print,
+        echo: Callable[[str], None] | None = None,
+        workers_per_function: int = MAX_WORKERS_PER_FUNCTION,
+    ):
+        self.graph = graph
+        self.log_dir = log_dir
+        self.progress = progress
+        self.log = RuntimeLog(log_dir / "runtime.log" if log_dir else None, echo)
+        self.workers_per_function = workers_per_function
+        self.functions: dict[str, FunctionRuntime] = {}
+        self.apis: dict[str, ApiEndpoint] = {}
+        self.pollers: list[SqsPoller | StreamPoller] = []
+        self.cdn: CdnServer | None = None
+        self._relay: Any = None
+
+    # -- clients -------------------------------------------------------------------------
+
+    def client(self, service: str, account: str) -> Any:
+        return self.graph.client(service, account)
+
+    # -- start / stop ----------------------------------------------------------------------
+
+    def start(self) -> Runtime:
+        started = time.monotonic()
+        try:
+            self.cdn = self._start_cdn()
+            self.functions = self._start_functions()
+            self.apis = self._start_apis()
+            self.pollers = self._start_pollers()
+            self._relay = self._start_relay()
+        except BaseException:
+            self.stop()  # nothing half-started outlives a failed start
+            raise
+        self.progress(f"runtime ready in {time.monotonic() - started:.1f}s")
+        return self
+
+    def stop(self) -> None:
+        for poller in self.pollers:
+            poller.stop()
+        if self._relay is not None:
+            _call(self._relay, "stop")
+        for poller in self.pollers:
+            poller.join(timeout=5)
+        for api in self.apis.values():
+            api.server.stop()
+        if self.cdn:
+            self.cdn.stop()
+        for function in self.functions.values():
+            function.stop()
+
+    def _start_cdn(self) -> CdnServer | None:
+        found = distributions(self.graph)
+        if not found:
+            return None
+        # Each distribution reads its bucket as its origin access control would: in its account.
+        clients = {d.mount: self.client("s3", d.account) for d in found}
+        origin = CdnOrigin({d.mount: d for d in found}, clients, log=self.log)
+        cdn = CdnServer(origin).start()
+        for mount in origin.distributions:
+            self.progress(f"CDN /{mount:<9} {cdn.url_base(mount)}")
+        return cdn
+
+    def environment_overrides(self, spec: FunctionSpec) -> dict[str, str]:
+        """Variables holding a recorded CDN domain now point at the local CDN (cdn.py)."""
+        domains = self.cdn.domain_overrides() if self.cdn else {}
+        return {key: domains[value] for key, value in spec.environment.items() if value in domains}
+
+    def _start_functions(self) -> dict[str, FunctionRuntime]:
+        specs = function_specs(self.graph)
+        concurrency = self._mapping_concurrency()
+        functions = {}
+        for name, spec in specs.items():
+            env = worker_environment(
+                spec,
+                self.graph.credentials_for(spec.account),
+                self.graph.endpoint,
+                self.graph.region,
+                self.environment_overrides(spec),
+            )
+            workers = min(self.workers_per_function, concurrency.get(name, 1))
+            functions[name] = FunctionRuntime(spec, env, self.log_dir, concurrency=workers)
+        total = sum(len(f.workers) for f in functions.values())
+        self.progress(f"starting {len(functions)} functions ({total} worker processes) ...")
+        started = time.monotonic()
+        errors: list[BaseException] = []
+
+        def warm(function: FunctionRuntime) -> None:
+            try:
+                function.start()
+            except Exception as error:
+                errors.append(error)
+
+        threads = [threading.Thread(target=warm, args=(f,)) for f in functions.values()]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if errors:
+            for function in functions.values():
+                function.stop()
+            raise errors[0]
+        self.progress(f"functions warm in {time.monotonic() - started:.1f}s")
+        return functions
+
+    def _mapping_concurrency(self) -> dict[str, int]:
+        result: dict[str, int] = {}
+        for _, resource in _all(self.graph, T_MAPPING):
+            spec = MappingSpec.from_inputs(resource["name"], resource["inputs"])
+            result[spec.function_name] = max(result.get(spec.function_name, 1), spec.concurrency)
+        return result
+
+    def _function_for_arn(self, arn: str) -> FunctionRuntime:
+        name = arn.rsplit(":", 1)[-1]
+        if name not in self.functions:
+            raise KeyError(f"no recorded function {name!r} (from {arn})")
+        return self.functions[name]
+
+    def _start_apis(self) -> dict[str, ApiEndpoint]:
+        apis = {}
+        for stack, api in _all(self.graph, T_API):
+            api_id = _resource_id(api)
+            children = [
+                r for r in self.graph.resources(stack) if r["inputs"].get("apiId") == api_id
+            ]
+            integrations = {
+                _resource_id(r): r["inputs"]["integrationUri"]
+                for r in children
+                if r["type"] == T_INTEGRATION
+            }
+            authorizers = {
+                _resource_id(r): self._verifier(r) for r in children if r["type"] == T_AUTHORIZER
+            }
+            routes = []
+            for route in (r for r in children if r["type"] == T_ROUTE):
+                inputs = route["inputs"]
+                target = str(inputs.get("target", "")).removeprefix("integrations/")
+                uri = integrations.get(target) or (
+                    next(iter(integrations.values())) if len(integrations) == 1 else None
+                )
+                if uri is None:
+                    raise KeyError(f"{stack}: route {inputs['routeKey']} has no integration")
+                authorizer = None
+                if inputs.get("authorizationType") == "JWT":
+                    authorizer = authorizers[inputs["authorizerId"]]
+                routes.append(
+                    RouteSpec(inputs["routeKey"], self._function_for_arn(uri), authorizer)
+                )
+            identity = ApiIdentity(api_id=api_id, account=api["account"])
+            server = HttpApiServer(ApiGateway(identity, routes, log=self.log)).start()
+            service = stack.rsplit("-", 1)[0]
+            apis[service] = ApiEndpoint(
+                stack,
+                api["inputs"].get("name", api["name"]),
+                server,
+                [r.key for r in routes],
+                any(r.authorizer for r in routes),
+            )
+            self.progress(f"API {service:<9} {server.url}  ({len(routes)} routes)")
+        return apis
+
+    def _verifier(self, authorizer: Mapping[str, Any]) -> JwtVerifier:
+        config = authorizer["inputs"].get("jwtConfiguration") or {}
+        issuer = config["issuer"]
+        jwks_url = self.graph.identity.get("jwks_url")
+        if not jwks_url or not issuer.endswith(self.graph.identity.get("user_pool_id", "\0")):
+            pool = issuer.rstrip("/").rsplit("/", 1)[-1]
+            jwks_url = f"{self.graph.endpoint}/{pool}/.well-known/jwks.json"
+        return JwtVerifier(issuer, config.get("audiences") or [], lambda: fetch_jwks(jwks_url))
+
+    def _start_pollers(self) -> list[SqsPoller | StreamPoller]:
+        pollers: list[SqsPoller | StreamPoller] = []
+        for _, resource in _all(self.graph, T_MAPPING):
+            spec = MappingSpec.from_inputs(resource["name"], resource["inputs"])
+            function = self.functions[spec.function_name]
+            account = resource["account"]
+            spec.concurrency = min(spec.concurrency, len(function.workers))
+            poller: SqsPoller | StreamPoller
+            if spec.source_arn.startswith("arn:aws:sqs:"):
+                sqs = self.client("sqs", account)
+                queue_url = sqs.get_queue_url(QueueName=spec.source_arn.rsplit(":", 1)[-1])[
+                    "QueueUrl"
+                ]
+                poller = SqsPoller(spec, queue_url, sqs, function, self.graph.region, self.log)
+            elif ":dynamodb:" in spec.source_arn and "/stream/" in spec.source_arn:
+                poller = StreamPoller(
+                    spec,
+                    self.client("dynamodbstreams", account),
+                    function,
+                    self.graph.region,
+                    sqs=self.client("sqs", account),
+                    log=self.log,
+                )
+            else:
+                raise ValueError(f"{resource['name']}: unsupported event source {spec.source_arn}")
+            poller.start()
+            pollers.append(poller)
+        self.progress(f"started {len(pollers)} event source mappings")
+        return pollers
+
+    def _start_relay(self) -> Any:
+        """moto 5.2 drops cross-account SNS->SQS; the one workaround module relays it."""
+        from local.emulator.cross_account import CrossAccountDelivery
+
+        relay = CrossAccountDelivery(self.graph).start()
+        self.progress(f"relaying {len(relay.subscriptions)} cross-account subscriptions")
+        return relay
+
+
+def _call(target: Any, method: str) -> None:
+    function = getattr(target, method, None)
+    if callable(function):
+        function()
+
+
+class LocalEnvironment:
+    """Emulator + deployment + runtime, as one context manager."""
+
+    def __init__(
+        self,
+        env: str = "local",
+        state_dir: Path = STATE_DIR,
+        progress: Callable[[str], None] = print,
+        echo: Callable[[str], None] | None = None,
+    ):
+        self.env = env
+        self.state_dir = Path(state_dir)
+        self.progress = progress
+        self.echo = echo
+        self.cloud: Any = None
+        self.graph: Graph | None = None
+        self.runtime: Runtime | None = None
+        self.ready_seconds = 0.0
+
+    def start(self) -> LocalEnvironment:
+        from local.emulator.cloud import EmbeddedCloud
+        from local.emulator.deployer import deploy_environment
+
+        started = time.monotonic()
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        for old in (self.state_dir / "logs").glob("*.log"):
+            old.unlink()
+        s3_notifications.install()  # moto drops presigned-POST notifications otherwise
+        self.cloud = EmbeddedCloud().start()
+        self.progress(f"emulator listening on {self.cloud.endpoint}")
+        try:
+            self.graph = deploy_environment(
+                self.cloud,
+                env=self.env,
+                graph_path=self.state_dir / "graph.json",
+                progress=self.progress,
+            )
+            self.runtime = Runtime(
+                self.graph, self.state_dir / "logs", progress=self.progress, echo=self.echo
+            ).start()
+        except BaseException:
+            self.stop()
+            raise
+        self.ready_seconds = time.monotonic() - started
+        return self
+
+    def stop(self) -> None:
+        if self.runtime:
+            self.runtime.stop()
+            self.runtime = None
+        if self.cloud:
+            self.cloud.stop()
+            self.cloud = None
+        s3_notifications.uninstall()
+
+    def __enter__(self) -> LocalEnvironment:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+    # -- what clients need -----------------------------------------------------------------
+
+    def api_url(self, service: str) -> str:
+        assert self.runtime is not None
+        return self.runtime.apis[service].url
+
+    def user(self, username: str, password: str = "Local-passw0rd!") -> dict[str, str]:
+        """Create (if new) and sign in a user; ``{"sub", "id_token", "access_token"}``."""
+        assert self.cloud is not None
+        try:
+            sub = self.cloud.create_user(username, password)
+        except Exception as error:
+            if "UsernameExists" not in type(error).__name__ + str(error):
+                raise
+            sub = ""
+        tokens = self.cloud.sign_in(username, password)
+        return {"sub": sub, **tokens}
+
+
+# -- `down` and the pid file --------------------------------------------------------------
+
+
+def write_pid_file(path: Path = PID_FILE) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(str(os.getpid()))
+
+
+def stop_recorded_process(path: Path = PID_FILE, timeout: float = 10.0) -> int | None:
+    """Stop (SIGTERM) the ``up`` whose pid ``up`` recorded (only that one); returns its pid."""
+    if not path.exists():
+        return None
+    try:
+        pid = int(path.read_text().strip())
+    except ValueError:
+        return None
+    if pid == os.getpid() or not _is_local_up(pid):
+        return None
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and _alive(pid):
+        time.sleep(0.1)
+    return pid
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return True
+
+
+def _is_local_up(pid: int) -> bool:
+    """Only a process whose command line is ``... -m local up`` is ours to stop."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    words = [w.decode(errors="replace") for w in cmdline if w]
+    return "local" in words and "up" in words
+
+
+def clean_state(state_dir: Path = STATE_DIR) -> bool:
+    """Remove ``.local/`` (graph and logs); ``False`` when there was nothing to remove."""
+    if not state_dir.exists():
+        return False
+    shutil.rmtree(state_dir)
+    return True

@@ -1,0 +1,30 @@
+"""One local environment for the whole end-to-end session: emulator, deployment, runtime.
+
+Started once (about 10-20 s), in a temporary state folder so a developer's ``.local/`` is
+left alone, and stopped at the end of the session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from local.demo import Marketplace
+from local.runtime.system import LocalEnvironment
+
+
+@pytest.fixture(scope="session")
+def local_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalEnvironment]:
+    state = tmp_path_factory.mktemp("local-state")
+    environment = LocalEnvironment(state_dir=state, progress=lambda line: None)
+    environment.start()
+    try:
+        yield environment
+    finally:
+        environment.stop()
+
+
+@pytest.fixture(scope="session")
+def market(local_env: LocalEnvironment) -> Marketplace:
+    return Marketplace(local_env)
