@@ -82,10 +82,10 @@ def _short(name: str, service: str) -> str:
 
 def load_resources(env: str = "local", graph_file: Path = GRAPH_FILE) -> tuple[dict, dict]:
     """``(stack -> resources, service -> account)`` from the recorded graph or offline."""
-    stacks = {f"{service}-{env}" for service in SERVICES}
+    stacks = [f"{service}-{env}" for service in SERVICES]
     if graph_file.exists():
         graph = Graph.load(graph_file)
-        if stacks <= set(graph.stacks):
+        if set(stacks) <= set(graph.stacks):
             return {s: graph.stacks[s] for s in stacks}, dict(graph.accounts)
     return _evaluate_offline(env)
 
@@ -125,6 +125,10 @@ def build_diagram(
     for stack, resources in stacks.items():
         service = stack.rsplit("-", 1)[0]
         _add_service_edges(diagram, service, resources, by_arn)
+    # Resources register in whatever order the program's outputs resolve: sort, so the same
+    # deployment always draws the same text (the README embeds it, a test compares it).
+    diagram.nodes = dict(sorted(diagram.nodes.items()))
+    diagram.edges.sort(key=lambda e: (e.source, e.target, e.label))
     return diagram
 
 
