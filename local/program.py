@@ -9,6 +9,7 @@ callers can ask "all queues of upload-dev" instead of reaching into components.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import runpy
 from collections.abc import Mapping
@@ -157,8 +158,33 @@ def evaluate(
     program: Path = PROGRAM,
     preview: bool = False,
 ) -> Evaluation:
-    """Run ``program`` for ``stack`` under ``mocks``; raises whatever the program raises."""
+    """Run ``program`` for ``stack`` under ``mocks``; raises whatever the program raises.
+
+    Each evaluation gets its own event loop, closed afterwards: a program that failed leaves
+    registrations pending, and they must not run (and fail again) inside the next one.
+    """
     values = load_config(config_file_for(stack)) if config is None else config
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        return _evaluate(stack, mocks, values, program, preview)
+    finally:
+        _close(loop)
+
+
+def _close(loop: asyncio.AbstractEventLoop) -> None:
+    pending = asyncio.all_tasks(loop)
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    loop.close()
+    asyncio.set_event_loop(asyncio.new_event_loop())
+
+
+def _evaluate(
+    stack: str, mocks: RecordingMocks, values: Mapping[str, Any], program: Path, preview: bool
+) -> Evaluation:
     settings.ROOT.set(None)
     monitor = _RecordingMonitor(mocks)
     pulumi_mocks.set_mocks(
@@ -169,6 +195,9 @@ def evaluate(
         monitor=monitor,
         organization=ORGANIZATION,
     )
+    # Like pulumi.runtime.test: forget outputs and RPCs a previous (failed) run left behind.
+    settings.SETTINGS.rpc_manager.clear()
+    settings.SETTINGS.outputs.clear()
     pulumi.runtime.set_all_config({key: _encode(value) for key, value in values.items()})
     mocks.resources.clear()
     _sync_await(run_pulumi_func(lambda: _run(program)))
