@@ -88,14 +88,15 @@ class UploadStore:
             "pendingCorrelationId": correlation_id,
             **changes,
         }
-        names = {f"#f{i}": name for i, name in enumerate(values)}
+        names = {f"#f{i}": name for i, name in enumerate(values)} | {"#expiration": "expiration"}
         assignments = ", ".join(f"#f{i} = :v{i}" for i in range(len(values)))
         attribute_values = {f":v{i}": value for i, value in enumerate(values.values())}
         attribute_values |= {":seen_status": record["status"], ":seen_revision": record["revision"]}
         try:
             response = self.table.update_item(
                 Key={"pk": record["pk"], "sk": record["sk"]},
-                UpdateExpression=f"SET {assignments}",
+                # An upload that moved on is kept: drop the abandoned-upload TTL.
+                UpdateExpression=f"SET {assignments} REMOVE #expiration",
                 ConditionExpression="#f0 = :seen_status AND #f1 = :seen_revision",
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=attribute_values,

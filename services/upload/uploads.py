@@ -110,8 +110,14 @@ def new_upload(
     *,
     correlation_id: str,
     now: str,
+    forget_at: int,
 ) -> dict[str, Any]:
-    """The PENDING item for a validated ``POST /uploads`` body."""
+    """The PENDING item for a validated ``POST /uploads`` body.
+
+    ``forget_at`` (epoch seconds, the table's TTL attribute) lets DynamoDB delete the record
+    if its file never arrives: nothing was accepted, so there is nothing to publish or
+    reject. Every status change removes it (``UploadStore.transition``).
+    """
     return {
         "pk": upload_pk(upload_id),
         "sk": SORT_KEY,
@@ -131,6 +137,7 @@ def new_upload(
         "correlationId": correlation_id,
         "createdAt": now,
         "updatedAt": now,
+        "expiration": forget_at,
     }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
@@ -73,6 +74,9 @@ def test_create_upload_records_a_pending_upload(call_api: Call, upload_aws: Uplo
     assert item["gsi1sk"] == item["createdAt"]
     assert item["correlationId"] == "corr-create-1"
     assert item["tags"] == ["kayak", "lake", "summer"]
+    # AND it is forgotten (TTL) about a week after its upload URL expired, if no file arrives
+    week = 7 * 24 * 3600
+    assert time.time() + week < item["expiration"] < time.time() + week + 3600
 
 
 def test_create_upload_presigned_post_accepts_the_file(

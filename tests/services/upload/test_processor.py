@@ -60,6 +60,7 @@ def test_processor_publishes_a_good_jpeg(
     assert (record["width"], record["height"]) == (640, 480)
     assert record["palette"] and record["colours"]
     assert "pendingEvent" not in record
+    assert "expiration" not in record, "a processed upload must not be forgotten by TTL"
     # AND one image.published (valid against its schema) carries the upload's correlation id
     (event,) = upload_aws.events()
     assert event.type == "image.published"
