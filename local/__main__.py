@@ -10,6 +10,8 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+REPO_GRAPH = Path(__file__).resolve().parent.parent / ".local" / "graph.json"
+
 
 def preview(args: argparse.Namespace) -> int:
     from local.preview import evaluate_for_preview, render_tree, summary
@@ -125,6 +127,38 @@ def down(args: argparse.Namespace) -> int:
     return 0
 
 
+def redrive(args: argparse.Namespace) -> int:
+    from local.graph import Graph
+    from local.redrive import dead_letter_queues, redrive, report, select
+
+    graph_path = Path(args.graph)
+    if not graph_path.exists():
+        print(f"error: no {graph_path}: start the environment first (`python -m local up`)")
+        return 1
+    graph = Graph.load(graph_path)
+    queues = dead_letter_queues(graph)
+    try:
+        chosen = queues if args.all else select(queues, args.queue) if args.queue else []
+        if not chosen:
+            for line in report(graph, queues):
+                print(line)
+            print("\nmove messages back with --queue NAME or --all")
+            return 0
+        for queue in chosen:
+            if not queue.redrivable:
+                print(f"{queue.name}: stream failure records, not redriven (docs/reliability.md)")
+                continue
+            moved = redrive(graph, queue)
+            print(f"{queue.name}: moved {moved} message(s) back to {queue.source_name}")
+    except KeyError as error:
+        print(f"error: {error.args[0]}")
+        return 1
+    except Exception as error:  # botocore's connection errors: nothing is listening
+        print(f"error: {type(error).__name__}: {error} (is `python -m local up` running?)")
+        return 1
+    return 0
+
+
 def _progress(line: str) -> None:
     print(line, flush=True)
 
@@ -183,6 +217,24 @@ def build_parser() -> argparse.ArgumentParser:
         "the clean-up.",
     )
     p.set_defaults(run=down)
+
+    p = commands.add_parser(
+        "redrive",
+        help="list the dead-letter queues of a running `up`; move messages back to their source",
+        description="Without options, list every dead-letter queue of the running `up` (from "
+        ".local/graph.json) with its depth and whether its alarm fires. With --queue NAME (a "
+        "substring of the DLQ's or its source queue's name) or --all, move the parked messages "
+        "back to the queue they came from, once the cause is fixed. See docs/reliability.md.",
+    )
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--queue", help="DLQ (or source queue) name or part of it")
+    which.add_argument("--all", action="store_true", help="every dead-letter queue")
+    p.add_argument(
+        "--graph",
+        default=str(REPO_GRAPH),
+        help="graph of the running environment (default: %(default)s)",
+    )
+    p.set_defaults(run=redrive)
     return parser
 
 

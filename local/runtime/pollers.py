@@ -15,6 +15,10 @@ destination queue and moves past it, as Lambda does. Shard order is kept: a fail
 blocks the records after it until it is retried or given up.
 
 Every wait is bounded (a second or less) so ``stop()`` returns promptly.
+
+Fault injection (local only, off by default): with a ``Faults`` switch (faults.py) the
+pollers fail, delay, duplicate, reorder or hold back records around the unchanged handler,
+and pause a consumer; without one, or with its plan off, they behave exactly as above.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from local.runtime.faults import PAUSE_CHECK_SECONDS, Faults, SqsDecision
 from local.runtime.http_api import Invoker
 from local.runtime.workers import Invocation
 
@@ -175,11 +180,12 @@ def failed_item_ids(invocation: Invocation, all_ids: Sequence[str], partial: boo
 
 
 class _PollerThread:
-    def __init__(self, name: str, log: Callable[[str], None] | None):
+    def __init__(self, name: str, log: Callable[[str], None] | None, faults: Faults | None):
         self.name = name
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._log = log or (lambda line: None)
+        self._faults = faults
         self.invocations = 0
         self.errors = 0
 
@@ -199,6 +205,9 @@ class _PollerThread:
 
     def _run(self) -> None:
         while not self._stop.is_set():
+            if self._faults is not None and self._faults.paused(self.name):
+                self._stop.wait(PAUSE_CHECK_SECONDS)  # a stopped consumer: nothing is received
+                continue
             try:
                 self.poll_once()
             except Exception as error:  # a poller must survive emulator hiccups
@@ -238,6 +247,18 @@ def sqs_record(message: Mapping[str, Any], source_arn: str, region: str) -> dict
     }
 
 
+def sendable_attributes(attributes: Mapping[str, Any]) -> dict[str, Any]:
+    """A record's (camelCase) message attributes in the shape ``SendMessage`` takes."""
+    result = {}
+    for name, attribute in attributes.items():
+        value = {"DataType": attribute.get("dataType") or "String"}
+        for source, target in (("stringValue", "StringValue"), ("binaryValue", "BinaryValue")):
+            if attribute.get(source) is not None:
+                value[target] = attribute[source]
+        result[name] = value
+    return result
+
+
 class SqsPoller(_PollerThread):
     """Drives one SQS event source mapping with the consumer account's SQS client."""
 
@@ -249,8 +270,9 @@ class SqsPoller(_PollerThread):
         function: Invoker,
         region: str,
         log: Callable[[str], None] | None = None,
+        faults: Faults | None = None,
     ):
-        super().__init__(spec.name, log)
+        super().__init__(spec.name, log, faults)
         self.spec = spec
         self.queue_url = queue_url
         self._sqs = sqs
@@ -270,17 +292,59 @@ class SqsPoller(_PollerThread):
         self._delete(dropped)  # Lambda deletes messages that match no filter
         if not kept:
             return
-        invocation = self._function.invoke({"Records": kept})
-        self.invocations += 1
-        ids = [r["messageId"] for r in kept]
-        failed = failed_item_ids(invocation, ids, self.spec.report_item_failures)
+        decision = (
+            self._faults.decide_sqs(self.name, kept) if self._faults else SqsDecision(invoke=kept)
+        )
+        self._send_copies(decision.duplicate)
+        failed = {r["messageId"] for r in decision.held}
+        if decision.invoke:
+            invocation = self._function.invoke({"Records": decision.invoke})
+            self.invocations += 1
+            ids = [r["messageId"] for r in decision.invoke]
+            failed |= failed_item_ids(invocation, ids, self.spec.report_item_failures)
+            failed |= decision.crash
+            description = invocation.describe()
+        else:
+            description = "not invoked"
+        injected = len(decision.held) + len(decision.crash)
+        if injected:
+            description += f"; {injected} by injected faults"
         if failed:
             self.errors += 1
             self._log(
-                f"{self.name}: {len(failed)}/{len(ids)} message(s) failed "
-                f"({invocation.describe()}); left for redelivery"
+                f"{self.name}: {len(failed)}/{len(kept)} message(s) failed "
+                f"({description}); left for redelivery"
             )
         self._delete([r for r in kept if r["messageId"] not in failed])
+        self._retry_soon([r for r in kept if r["messageId"] in failed])
+
+    def _send_copies(self, records: Sequence[Mapping[str, Any]]) -> None:
+        """Fault ``duplicate``: the message once more, as SNS's at-least-once delivery does."""
+        for record in records:
+            params: dict[str, Any] = {"QueueUrl": self.queue_url, "MessageBody": record["body"]}
+            attributes = sendable_attributes(record.get("messageAttributes") or {})
+            if attributes:
+                params["MessageAttributes"] = attributes
+            self._sqs.send_message(**params)
+
+    def _retry_soon(self, records: Sequence[Mapping[str, Any]]) -> None:
+        """While faults are on, failed records come back after ``retry_after`` seconds."""
+        seconds = self._faults.retry_after(self.name) if self._faults else None
+        if seconds is None or not records:
+            return
+        for start in range(0, len(records), 10):
+            chunk = records[start : start + 10]
+            self._sqs.change_message_visibility_batch(
+                QueueUrl=self.queue_url,
+                Entries=[
+                    {
+                        "Id": str(i),
+                        "ReceiptHandle": r["receiptHandle"],
+                        "VisibilityTimeout": max(0, round(seconds)),
+                    }
+                    for i, r in enumerate(chunk)
+                ],
+            )
 
     def _collect(self) -> list[dict[str, Any]]:
         """One batch: up to ``batch_size`` messages, waiting at most the batching window."""
@@ -347,8 +411,9 @@ class StreamPoller(_PollerThread):
         region: str,
         sqs: Any | None = None,
         log: Callable[[str], None] | None = None,
+        faults: Faults | None = None,
     ):
-        super().__init__(spec.name, log)
+        super().__init__(spec.name, log, faults)
         self.spec = spec
         self._streams = streams
         self._function = function
@@ -396,17 +461,45 @@ class StreamPoller(_PollerThread):
         if not pending:
             return False
         batch = pending[: self.spec.batch_size]
-        invocation = self._function.invoke({"Records": batch})
-        self.invocations += 1
         ids = [r["dynamodb"]["SequenceNumber"] for r in batch]
-        failed = failed_item_ids(invocation, ids, self.spec.report_item_failures)
+        invocation, failed, duplicates = self._invoke_batch(batch, ids)
         if not failed:
             del pending[: len(batch)]
+            pending[0:0] = duplicates  # fault ``duplicate``: delivered again, next batch
             return True
         first = min(ids.index(i) for i in failed)
         del pending[:first]  # records before the first failure are checkpointed
         self._retry_or_give_up(shard, pending, invocation)
         return True
+
+    def _invoke_batch(
+        self, batch: list[dict[str, Any]], ids: list[str]
+    ) -> tuple[Invocation, set[str], list[dict[str, Any]]]:
+        """Invoke (around injected faults): the outcome, failed sequence numbers, duplicates."""
+        if self._faults is None:
+            invocation = self._function.invoke({"Records": batch})
+            self.invocations += 1
+            return invocation, failed_item_ids(invocation, ids, self.spec.report_item_failures), []
+        decision = self._faults.decide_stream(self.name, batch)
+        handled = batch if decision.fail_at is None else batch[: decision.fail_at]
+        invocation = Invocation(True)
+        failed: set[str] = set()
+        if handled:
+            invocation = self._function.invoke({"Records": handled})
+            self.invocations += 1
+            handled_ids = ids[: len(handled)]
+            failed = failed_item_ids(invocation, handled_ids, self.spec.report_item_failures)
+        if decision.fail_at is not None and not failed:
+            failed = {ids[decision.fail_at]}
+            invocation = Invocation(
+                False, error_type="InjectedFault", error_message=f"{decision.reason} (faults.py)"
+            )
+        elif decision.crash and not failed:
+            failed = set(decision.crash)
+            invocation = Invocation(
+                False, error_type="InjectedFault", error_message="crash after handling"
+            )
+        return invocation, failed, decision.duplicate if not failed else []
 
     def _retry_or_give_up(
         self, shard: str, pending: list[dict[str, Any]], invocation: Invocation

@@ -5,7 +5,9 @@ embedded cloud, deploy every service stack of the environment into it (the deplo
 ``.local/graph.json``), then start the ``Runtime`` read from that graph - the CDN, one
 worker pool per function, one HTTP server per API, one poller per event source mapping and
 the cross-account SNS relay. Handler logs go to ``.local/logs/<function>.log``, runtime
-events (requests, failures, retries) to ``.local/logs/runtime.log``.
+events (requests, failures, retries) to ``.local/logs/runtime.log``. Fault injection (off
+unless ``MARKETPLACE_FAULTS`` or ``faults=`` asks for it; ``runtime.faults`` toggles it at run
+time) is described in faults.py.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from local.program import REPO_ROOT
 from local.runtime import s3_notifications
 from local.runtime.auth import JwtVerifier, fetch_jwks
 from local.runtime.cdn import CdnOrigin, CdnServer, Distribution
+from local.runtime.faults import ENV_VAR as FAULTS_ENV_VAR
+from local.runtime.faults import FaultPlan, Faults
 from local.runtime.http_api import ApiGateway, ApiIdentity, HttpApiServer, RouteSpec
 from local.runtime.pollers import MappingSpec, SqsPoller, StreamPoller
 from local.runtime.workers import FunctionRuntime, FunctionSpec, worker_environment
@@ -145,12 +149,17 @@ class Runtime:
         progress: Callable[[str], None] = print,
         echo: Callable[[str], None] | None = None,
         workers_per_function: int = MAX_WORKERS_PER_FUNCTION,
+        faults: FaultPlan | str | None = None,
     ):
         self.graph = graph
         self.log_dir = log_dir
         self.progress = progress
         self.log = RuntimeLog(log_dir / "runtime.log" if log_dir else None, echo)
         self.workers_per_function = workers_per_function
+        self.faults = Faults(log=self.log)
+        """The fault switch (faults.py): off unless ``faults`` or ``MARKETPLACE_FAULTS`` says."""
+        initial = faults if faults is not None else os.environ.get(FAULTS_ENV_VAR, "")
+        self._initial_faults = FaultPlan.parse(initial) if isinstance(initial, str) else initial
         self.functions: dict[str, FunctionRuntime] = {}
         self.apis: dict[str, ApiEndpoint] = {}
         self.pollers: list[SqsPoller | StreamPoller] = []
@@ -171,7 +180,11 @@ class Runtime:
             self.functions = self._start_functions()
             self.apis = self._start_apis()
             self.pollers = self._start_pollers()
+            self.faults.attach(self.pollers, self.functions)
             self._relay = self._start_relay()
+            if self._initial_faults.active:
+                plan = self.faults.set(self._initial_faults)
+                self.progress(f"FAULT INJECTION ON: {plan.describe()} (local/runtime/faults.py)")
         except BaseException:
             self.stop()  # nothing half-started outlives a failed start
             raise
@@ -324,7 +337,9 @@ class Runtime:
                 queue_url = sqs.get_queue_url(QueueName=spec.source_arn.rsplit(":", 1)[-1])[
                     "QueueUrl"
                 ]
-                poller = SqsPoller(spec, queue_url, sqs, function, self.graph.region, self.log)
+                poller = SqsPoller(
+                    spec, queue_url, sqs, function, self.graph.region, self.log, self.faults
+                )
             elif ":dynamodb:" in spec.source_arn and "/stream/" in spec.source_arn:
                 poller = StreamPoller(
                     spec,
@@ -333,6 +348,7 @@ class Runtime:
                     self.graph.region,
                     sqs=self.client("sqs", account),
                     log=self.log,
+                    faults=self.faults,
                 )
             else:
                 raise ValueError(f"{resource['name']}: unsupported event source {spec.source_arn}")
@@ -365,11 +381,14 @@ class LocalEnvironment:
         state_dir: Path = STATE_DIR,
         progress: Callable[[str], None] = print,
         echo: Callable[[str], None] | None = None,
+        faults: FaultPlan | str | None = None,
     ):
         self.env = env
         self.state_dir = Path(state_dir)
         self.progress = progress
         self.echo = echo
+        self.faults = faults
+        """Fault plan for the runtime (faults.py); None: ``MARKETPLACE_FAULTS`` if set."""
         self.cloud: Any = None
         self.graph: Graph | None = None
         self.runtime: Runtime | None = None
@@ -394,7 +413,11 @@ class LocalEnvironment:
                 progress=self.progress,
             )
             self.runtime = Runtime(
-                self.graph, self.state_dir / "logs", progress=self.progress, echo=self.echo
+                self.graph,
+                self.state_dir / "logs",
+                progress=self.progress,
+                echo=self.echo,
+                faults=self.faults,
             ).start()
         except BaseException:
             self.stop()
