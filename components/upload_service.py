@@ -23,7 +23,17 @@ MAX_IMAGE_PIXELS = 100_000_000
 ORIGINALS_TO_GLACIER_DAYS = 30
 """Originals are read once by the processor; after a month they go to Glacier Instant Retrieval."""
 PROCESSOR_MEMORY_MB = 1024
-"""Sized from the image pipeline's measured peak RSS with headroom (see BENCHMARKS.md)."""
+"""Sized from the image pipeline's measured peak RSS (BENCHMARKS.md, "Memory sizing").
+
+The worst accepted input at MAX_IMAGE_PIXELS is a 100 MP PNG: PNG has no reduced decoding, so
+its 400 MB of pixels are held at once, a 561 MB process peak in the benchmark (100 MP JPEG:
+163 MB, progressive JPEG: 400 MB, WebP decoded at preview size: 166 MB, palette PNG converted
+band by band: 188 MB). The handler's own imports add ~45 MB: ~610 MB. 1024 MB leaves 1.7x for
+fragmentation, the S3 body and the runtime; 768 MB would leave 1.25x. CPU comes with memory
+(1769 MB = 1 vCPU): below that, CPU-bound work costs the same GB-seconds at any size, only
+slower, while the S3 and Rekognition waits cost in proportion to the size, so the smallest
+size that safely fits is the cheapest.
+"""
 PROCESSOR_TIMEOUT_SECONDS = 60
 
 

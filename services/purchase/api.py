@@ -16,7 +16,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from http import HTTPStatus
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import boto3
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -26,7 +26,6 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Que
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.parameters import SecretsProvider
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -49,7 +48,9 @@ from services.purchase.model import (
     purchase_view,
     utc_now,
 )
-from services.purchase.signing import delivery_url, sign_url
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
 TABLE_NAME = os.environ.get("TABLE_NAME", "")
 SIGNING_KEY_SECRET_ARN = os.environ.get("SIGNING_KEY_SECRET_ARN", "")
@@ -79,6 +80,9 @@ def table() -> Any:
 
 @cache
 def secrets() -> SecretsProvider:
+    # Imported here: only the download route needs it (cold start of the other routes).
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
     return SecretsProvider()
 
 
@@ -300,6 +304,9 @@ def get_purchase(purchase_id: PurchaseId) -> PurchaseOut:
     },
 )
 def download(purchase_id: PurchaseId) -> DownloadLink:
+    # Imported here: cryptography is needed by this route only (cold start of the others).
+    from services.purchase.signing import delivery_url, sign_url
+
     purchase = own_purchase(purchase_id)
     if purchase["status"] != COMPLETED:
         raise Conflict(

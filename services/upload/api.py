@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import time
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Annotated, Any
 
 import boto3
@@ -53,8 +54,6 @@ generated: importing the OpenAPI models here would cost every cold start ~100 ms
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
-# SigV4 and the regional endpoint: POST policies signed with SigV2 are refused in newer regions.
-s3 = boto3.client("s3", config=Config(signature_version="s3v4"))
 store = UploadStore(boto3.resource("dynamodb").Table(os.environ["TABLE_NAME"]))
 publisher = EventPublisher(os.environ["EVENTS_TOPIC_ARN"], source="upload")
 
@@ -67,6 +66,15 @@ app.configure_openapi(
     security=[{"jwt": []}],
 )
 register_error_handlers(app)
+
+
+@cache
+def s3() -> Any:
+    """Made on first use: only POST /uploads needs it (the other routes' cold starts skip it).
+
+    SigV4 and the regional endpoint: POST policies signed with SigV2 are refused in newer regions.
+    """
+    return boto3.client("s3", config=Config(signature_version="s3v4"))
 
 
 @app.post("/uploads", status_code=201, summary="Request a presigned upload for an original")
@@ -147,7 +155,7 @@ def owned_upload(upload_id: str, owner_id: str) -> dict[str, Any]:
 
 def presigned_post(key: str, content_type: str, size_bytes: int) -> dict[str, Any]:
     """A POST policy for exactly this key, this content type and at most the declared size."""
-    return s3.generate_presigned_post(
+    return s3().generate_presigned_post(
         Bucket=ORIGINALS_BUCKET,
         Key=key,
         Fields={"Content-Type": content_type},

@@ -1,8 +1,9 @@
 """Decode only as many pixels as the largest rendition needs.
 
 The decode is most of the pipeline's time and memory. libjpeg-turbo can decode a JPEG directly
-at a reduced scale (DCT scaling), so a 24 MP photo is never held at full size. PNG and WebP
-have no reduced decode in Pillow, so they are decoded whole and `Image.reduce` follows.
+at a reduced scale (DCT scaling), so a 24 MP photo is never held at full size. libwebp can
+scale while decoding too, which Pillow does not expose (`webp_decode`). PNG has no reduced
+decoding at all: it is decoded whole and `Image.reduce` follows.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import math
 from PIL import Image, ImageFile
 
 from services.upload.pipeline.validation import DECODE_ERRORS, damaged
+from services.upload.pipeline.webp_decode import WebPDecodeError, decode_scaled
 
 _SCALED_FORMATS = ("JPEG", "MPO")
 _HALF, _THREE_EIGHTHS = 2, 3
@@ -19,13 +21,23 @@ _HALF, _THREE_EIGHTHS = 2, 3
 next N/8 it implements, so 2 gives 4/8 and 3 gives 3/8."""
 
 
-def decode_at_least(image: ImageFile.ImageFile, size: tuple[int, int]) -> Image.Image:
+def decode_at_least(
+    image: ImageFile.ImageFile, size: tuple[int, int], data: bytes | None = None
+) -> Image.Image:
     """The pixels of `image` at the smallest cheap scale that is still at least `size`.
 
     `size` is in stored (not EXIF-rotated) orientation. Forces the decode: truncated or garbled
-    data only shows at this point, never at open.
+    data only shows at this point, never at open. A WebP whose bytes are given as `data` is
+    decoded at exactly `size` by libwebp.
     """
     image_format = str(image.format)
+    if image_format == "WEBP" and data is not None:
+        try:
+            scaled = decode_scaled(data, size)
+        except WebPDecodeError as error:
+            raise damaged(image_format) from error
+        if scaled is not None:
+            return scaled
     if image_format in _SCALED_FORMATS:
         original = image.size
         image.draft("RGB", size)

@@ -23,6 +23,13 @@ _PROFILE_SPACES = {b"RGB ": "RGB", b"CMYK": "CMYK", b"GRAY": "L"}
 """ICC header colour space (bytes 16-20 of the profile) -> the Pillow mode it describes."""
 
 
+def needs_conversion(image: Image.Image) -> bool:
+    """Whether `resamplable` would convert `image` (a copy of every pixel, often 4x larger)."""
+    return ("transparency" in image.info and image.mode in ("P", "L", "RGB")) or (
+        image.mode not in _RESAMPLABLE
+    )
+
+
 def resamplable(image: Image.Image) -> Image.Image:
     """`image` in a mode Pillow can resample without corrupting it."""
     if "transparency" in image.info and image.mode in ("P", "L", "RGB"):

@@ -1,7 +1,8 @@
 """The dominant colours of a photo, for the catalog's colour filter.
 
-Quantizing is cheap only on a tiny copy: 64 x 64 pixels cost a few milliseconds, the 400 px
-thumbnail already tens. Median cut over-splits a dominant colour into shades of itself, so
+Quantizing is cheap only on a tiny copy, and median cut grows faster than the pixel count: a
+32 px sample costs 0.2 ms, 64 px 1.3 ms, the 400 px thumbnail tens (a 5 % colour is still 34
+pixels of the 32 px sample). Median cut over-splits a dominant colour into shades of itself, so
 near-identical entries are merged (by perceptual distance) before the top ones are kept.
 """
 
@@ -14,7 +15,7 @@ from PIL import Image
 from services.upload.pipeline.colour_names import delta_e, hex_colour
 from services.upload.pipeline.renditions import fit_within
 
-SAMPLE_SIDE = 64
+SAMPLE_SIDE = 32
 PALETTE_SIZE = 5
 _QUANTIZE_COLOURS = 8
 _MIN_SHARE = 0.05

@@ -23,8 +23,8 @@ KEPT_CHUNKS = frozenset(
 
 def strip_png(data: bytes, exif: bytes | None = None) -> bytes:
     """`data` without private metadata; `exif` (a TIFF structure) becomes the only eXIf chunk."""
-    out = [SIGNATURE]
-    for kind, chunk in _chunks(data):
+    out: list[bytes | memoryview] = [SIGNATURE]  # views of `data`, joined (copied) once
+    for kind, chunk in _chunks(memoryview(data)):
         if kind == b"IDAT" and exif is not None:
             out.append(_chunk(b"eXIf", exif))  # the specification wants it before the pixels
             exif = None
@@ -39,9 +39,9 @@ def _chunk(kind: bytes, payload: bytes) -> bytes:
     return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", crc)
 
 
-def _chunks(data: bytes) -> Iterator[tuple[bytes, bytes]]:
+def _chunks(data: memoryview) -> Iterator[tuple[bytes, memoryview]]:
     """(type, whole chunk) up to (not including) IEND, each CRC checked."""
-    if not data.startswith(SIGNATURE):
+    if data[: len(SIGNATURE)] != SIGNATURE:
         raise MalformedFile("no PNG signature")
     position = len(SIGNATURE)
     while position + 12 <= len(data):

@@ -8,6 +8,7 @@ from PIL import Image
 
 from services.upload.pipeline.colour_names import colour_names
 from services.upload.pipeline.decode import decode_at_least
+from services.upload.pipeline.memory import keep_freed_memory
 from services.upload.pipeline.metadata import strip_metadata
 from services.upload.pipeline.modes import to_rgb
 from services.upload.pipeline.orientation import orient, oriented_size, read_orientation
@@ -27,7 +28,7 @@ from services.upload.pipeline.validation import (
     DEFAULT_MAX_PIXELS,
     open_image,
 )
-from services.upload.pipeline.watermark import watermarked
+from services.upload.pipeline.watermark import stamp
 
 
 @dataclass(frozen=True)
@@ -60,10 +61,11 @@ def process_image(
     Pixels are decoded once, at the smallest scale the preview allows; the thumbnail and the
     palette come from the preview, and the licensed copy from the original bytes.
     """
+    keep_freed_memory()
     image = open_image(data, max_pixels=max_pixels, max_bytes=max_bytes)
     image_format = "JPEG" if image.format == "MPO" else str(image.format)
     stored_size = image.size
-    decoded = decode_at_least(image, fit_within(stored_size, PREVIEW_SIDE))
+    decoded = decode_at_least(image, fit_within(stored_size, PREVIEW_SIDE), data)
     orientation = read_orientation(image)
     public = _public_renditions(decoded, stored_size, orientation, image.info.get("icc_profile"))
     width, height = oriented_size(stored_size, orientation)
@@ -87,8 +89,11 @@ def _public_renditions(
     rgb, icc_out = to_rgb(base, icc)
     preview = orient(rgb, orientation)
     thumbnail = resample(preview, fit_within(preview.size, THUMBNAIL_SIDE))
+    thumbnail_jpeg = encode_jpeg(thumbnail, THUMBNAIL_QUALITY, icc_out)
+    palette = dominant_palette(thumbnail)
+    stamp(preview)  # in place, once everything unmarked has been taken from it
     return _Public(
-        thumbnail=encode_jpeg(thumbnail, THUMBNAIL_QUALITY, icc_out),
-        preview=encode_jpeg(watermarked(preview), PREVIEW_QUALITY, icc_out),
-        palette=dominant_palette(thumbnail),
+        thumbnail=thumbnail_jpeg,
+        preview=encode_jpeg(preview, PREVIEW_QUALITY, icc_out),
+        palette=palette,
     )

@@ -1,17 +1,21 @@
 """The tiled diagonal watermark on previews.
 
 The stamp (an RGB ink image and an 'L' opacity mask covering a square) is built once per
-preview size and cached; stamping a preview is then one `paste` through the mask, cheaper than
-building an RGBA overlay and `alpha_composite`-ing it. Building it stays cheap too (tens of
-milliseconds, it runs on every cold start): one text tile is drawn and rotated, then pasted on
-a lattice, instead of rotating a whole canvas of text. The ink is white text with a dark outline,
-so it stays visible on light and dark photos alike.
+preview size and cached, and so are its pieces: band by band, the boxes around its text. The
+text covers a ninth of a preview, so pasting only those pieces through their masks, in place,
+blends a fifth of the pixels that pasting the whole stamp would (1 ms instead of 3 on a 1600 px
+preview) for the same result; either way it beats building an RGBA overlay and
+`alpha_composite`-ing it. Building the stamp stays cheap too (tens of milliseconds, once per
+container): one text tile is drawn and rotated, then pasted on a lattice, instead of rotating a
+whole canvas of text. The ink is white text with a dark outline, so it stays visible on light
+and dark photos alike.
 """
 
 from __future__ import annotations
 
 import functools
 import math
+import re
 
 from PIL import Image, ImageDraw, ImageFont
 
@@ -20,18 +24,24 @@ ANGLE = 30
 OPACITY = 0.42
 _ROW_SPACING = 4.0  # in font sizes
 _COLUMN_GAP = 3.0  # in font sizes, between repeats of the text
+_BAND = 24
+"""Rows per band when cutting the stamp into pieces; with _GAP, the fewest pixels per call."""
+_GAP = 32
+"""Text runs of a band closer than this (in pixels) share one piece: a call costs more."""
+_INKED = re.compile(rb"[^\x00]+")
+
+Piece = tuple[tuple[int, int], Image.Image, Image.Image]
+"""Top-left corner, ink and mask of one box of the stamp."""
 
 
-def watermarked(image: Image.Image) -> Image.Image:
-    """A stamped copy of `image` (RGB); the copy costs far less than the paste."""
-    ink, mask = _stamp(max(image.size))
-    stamped = image.copy()
-    stamped.paste(ink, (0, 0), mask)  # the square stamp is clipped to the image
-    return stamped
+def stamp(image: Image.Image) -> None:
+    """Watermark `image` (RGB) in place: make every unmarked rendition from it first."""
+    for corner, ink, mask in pieces_for(image.size):
+        image.paste(ink, corner, mask)
 
 
 @functools.lru_cache(maxsize=2)
-def _stamp(side: int) -> tuple[Image.Image, Image.Image]:
+def stamp_for(side: int) -> tuple[Image.Image, Image.Image]:
     """Ink and mask covering a `side` x `side` square; every image fitting in it is clipped.
 
     12.5 MB for a 1600 px preview, so only two sizes are kept: 1600 px (every original of at
@@ -47,6 +57,34 @@ def _stamp(side: int) -> tuple[Image.Image, Image.Image]:
         ink.paste(ink_tile, (x, y), text_only)
         mask.paste(mask_tile, (x, y), text_only)
     return ink.convert("RGB"), mask
+
+
+@functools.lru_cache(maxsize=4)
+def pieces_for(size: tuple[int, int]) -> tuple[Piece, ...]:
+    """The stamp clipped to `size`, as the boxes of each band of rows that hold text."""
+    width, height = size
+    ink, mask = stamp_for(max(size))
+    inked = mask.crop((0, 0, width, height)).point([0] + [255] * 255)
+    pieces = []
+    for top in range(0, height, _BAND):
+        bottom = min(height, top + _BAND)
+        # One row per band: a column is non-zero where any pixel of the band is.
+        columns = inked.crop((0, top, width, bottom)).reduce((1, bottom - top)).tobytes()
+        for left, right in _runs(columns):
+            box = (left, top, right, bottom)
+            pieces.append(((left, top), ink.crop(box), mask.crop(box)))
+    return tuple(pieces)
+
+
+def _runs(columns: bytes) -> list[tuple[int, int]]:
+    """[start, end) of the non-zero runs of `columns`, runs closer than _GAP merged."""
+    runs: list[tuple[int, int]] = []
+    for match in _INKED.finditer(columns):
+        if runs and match.start() - runs[-1][1] <= _GAP:
+            runs[-1] = (runs[-1][0], match.end())
+        else:
+            runs.append((match.start(), match.end()))
+    return runs
 
 
 def _rotated_tile(font_size: int) -> tuple[Image.Image, Image.Image]:

@@ -12,6 +12,10 @@ from collections.abc import Iterator
 
 from services.upload.pipeline.errors import MalformedFile
 
+Buffer = bytes | memoryview
+Chunk = tuple[bytes, Buffer]
+"""A chunk's four-character type and its payload (a view of the file where possible)."""
+
 _IMAGE_CHUNKS = {b"ALPH", b"VP8 ", b"VP8L"}
 _ICC_FLAG, _ALPHA_FLAG, _EXIF_FLAG = 0x20, 0x10, 0x08
 
@@ -21,22 +25,25 @@ def strip_webp(data: bytes, size: tuple[int, int], exif: bytes | None = None) ->
 
     `size` is the canvas size, needed when a simple WebP must gain a VP8X header for `exif`.
     """
-    chunks = list(_chunks(data))
+    chunks: list[Chunk] = list(_chunks(memoryview(data)))
     image = [(kind, payload) for kind, payload in chunks if kind in _IMAGE_CHUNKS]
     if not any(kind in (b"VP8 ", b"VP8L") for kind, _ in image):
         raise MalformedFile("no VP8/VP8L bitstream")
     icc = [(kind, payload) for kind, payload in chunks if kind == b"ICCP"]
     extended = any(kind == b"VP8X" for kind, _ in chunks)
+    body: list[Chunk]
     if not extended and exif is None:
         body = image
     else:
         header = (b"VP8X", _vp8x(size, alpha=_has_alpha(chunks), icc=bool(icc), exif=bool(exif)))
         body = [header, *icc[:1], *image, *([(b"EXIF", exif)] if exif else [])]
-    riff = b"WEBP" + b"".join(_chunk(kind, payload) for kind, payload in body)
-    return b"RIFF" + struct.pack("<I", len(riff)) + riff
+    # One copy of the (possibly 100 MB) bitstream: the parts are views, joined once.
+    parts = [part for kind, payload in body for part in _chunk(kind, payload)]
+    riff_size = 4 + sum(len(part) for part in parts)
+    return b"".join([b"RIFF", struct.pack("<I", riff_size), b"WEBP", *parts])
 
 
-def _has_alpha(chunks: list[tuple[bytes, bytes]]) -> bool:
+def _has_alpha(chunks: list[Chunk]) -> bool:
     for kind, payload in chunks:
         if kind == b"VP8X" and payload:
             return bool(payload[0] & _ALPHA_FLAG)
@@ -54,12 +61,12 @@ def _vp8x(size: tuple[int, int], *, alpha: bool, icc: bool, exif: bool) -> bytes
     return bytes((flags, 0, 0, 0)) + canvas
 
 
-def _chunk(kind: bytes, payload: bytes) -> bytes:
+def _chunk(kind: bytes, payload: Buffer) -> tuple[bytes, Buffer, bytes]:
     padding = b"\x00" if len(payload) % 2 else b""
-    return kind + struct.pack("<I", len(payload)) + payload + padding
+    return kind + struct.pack("<I", len(payload)), payload, padding
 
 
-def _chunks(data: bytes) -> Iterator[tuple[bytes, bytes]]:
+def _chunks(data: memoryview) -> Iterator[tuple[bytes, memoryview]]:
     if data[:4] != b"RIFF" or data[8:12] != b"WEBP":
         raise MalformedFile("no RIFF/WEBP header")
     end_of_riff = min(len(data), 8 + struct.unpack_from("<I", data, 4)[0])

@@ -1,0 +1,1 @@
+"""Tests of the benchmark (bench/) and of the pipeline fast paths it measures."""
