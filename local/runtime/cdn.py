@@ -23,20 +23,18 @@ distribution's domain) in the workers' environments with ``url_base(mount)``:
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from botocore.exceptions import ClientError
 
+from local.runtime.serving import LOOPBACK, BackgroundServer
 from services.purchase.signing import InvalidSignedUrl, verify_signed_url
-
-LOOPBACK = "127.0.0.1"
 
 
 @dataclass(frozen=True)
@@ -153,19 +151,16 @@ def _error(status: HTTPStatus, code: str, message: str) -> CdnReply:
     return CdnReply(int(status), {"content-type": "text/xml"}, body.encode())
 
 
-class CdnServer:
+class CdnServer(BackgroundServer):
     """The CDN origin on 127.0.0.1 (free port); ``url_base(mount)`` is what handlers get."""
 
     def __init__(self, origin: CdnOrigin, host: str = LOOPBACK, port: int = 0):
         self.origin = origin
-        self._server = ThreadingHTTPServer((host, port), _handler_class(origin))
-        self._server.daemon_threads = True
-        self._thread: threading.Thread | None = None
+        super().__init__(_handler_class(origin), host, port)
 
     @property
     def address(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"{host}:{port}"
+        return self.host_port
 
     def url_base(self, mount: str) -> str:
         """What replaces the distribution's domain in the workers' environments."""
@@ -180,19 +175,6 @@ class CdnServer:
             for mount, d in self.origin.distributions.items()
             if d.domain_name
         }
-
-    def start(self) -> CdnServer:
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread:
-            self._thread.join(timeout=5)
 
 
 def _handler_class(origin: CdnOrigin) -> type[BaseHTTPRequestHandler]:

@@ -14,18 +14,18 @@ from __future__ import annotations
 import base64
 import json
 import re
-import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from local.runtime.auth import JwtVerifier, Unauthorized
+from local.runtime.serving import LOOPBACK, BackgroundServer
 from local.runtime.workers import Invocation
 
 TEXT_TYPES = ("text/", "application/json", "application/xml", "application/x-www-form-urlencoded")
@@ -264,33 +264,17 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
     return None
 
 
-class HttpApiServer:
+class HttpApiServer(BackgroundServer):
     """An ``ApiGateway`` behind a threading HTTP server on 127.0.0.1 (port 0: a free one)."""
 
-    def __init__(self, gateway: ApiGateway, host: str = "127.0.0.1", port: int = 0):
+    def __init__(self, gateway: ApiGateway, host: str = LOOPBACK, port: int = 0):
         self.gateway = gateway
-        self._server = ThreadingHTTPServer((host, port), _handler_class(gateway))
-        self._server.daemon_threads = True
-        gateway.identity = replace(gateway.identity, domain=self.url.split("://", 1)[1])
-        self._thread: threading.Thread | None = None
+        super().__init__(_handler_class(gateway), host, port)
+        gateway.identity = replace(gateway.identity, domain=self.host_port)
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> HttpApiServer:
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread:
-            self._thread.join(timeout=5)
+        return f"http://{self.host_port}"
 
 
 def _handler_class(gateway: ApiGateway) -> type[BaseHTTPRequestHandler]:
