@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 from services.upload.pipeline.errors import MalformedFile
 
-SOI, EOI, SOS = 0xD8, 0xD9, 0xDA
+SOI, EOI, SOS, STUFFED = 0xD8, 0xD9, 0xDA, 0x00
 APP0, APP1, APP2, APP14, APP15, COM = 0xE0, 0xE1, 0xE2, 0xEE, 0xEF, 0xFE
 _STANDALONE = {0x01, *range(0xD0, 0xD8)}
 _MARKER_IN_SCAN = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
@@ -73,19 +73,33 @@ def _segments(data: bytes) -> Iterator[tuple[int, memoryview]]:
     view, scans = memoryview(data), _ScanEnds(data)
     if data[:2] != b"\xff\xd8":
         raise MalformedFile("no JPEG start-of-image marker")
-    position = 2
+    position = _next_marker(data, 2)
     while position + 1 < len(data):
-        if data[position] != 0xFF:
-            raise MalformedFile(f"expected a marker at byte {position}")
-        while position + 2 < len(data) and data[position + 1] == 0xFF:
-            position += 1  # fill bytes before a marker
         marker = data[position + 1]
         if marker == EOI:
             return
+        if marker == STUFFED:
+            position = _next_marker(data, position + 2)
+            continue
         end = _segment_end(data, position, marker, scans)
         yield marker, view[position:end]
-        position = end
+        position = _next_marker(data, end)
     # No EOI: the decoder accepted the data all the same, and strip_jpeg writes one.
+
+
+def _next_marker(data: bytes, position: int) -> int:
+    """Where the marker at or after `position` starts (its last FF), or the file's end.
+
+    Bytes that are not a marker are skipped, never copied: libjpeg does the same ("extraneous
+    bytes before marker", a warning) and so does Pillow's header parser, and Photoshop and some
+    scanners write such bytes between segments. Fill bytes (FF FF ...) before a marker too.
+    """
+    position = data.find(b"\xff", position)
+    if position < 0:
+        return len(data)
+    while position + 2 < len(data) and data[position + 1] == 0xFF:
+        position += 1
+    return position
 
 
 def _segment_end(data: bytes, position: int, marker: int, scans: _ScanEnds) -> int:
