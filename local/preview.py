@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from local.fake_cloud import FakeCloud
-from local.program import Evaluation, evaluate
+from local.program import Evaluation, Resource, evaluate
 from services.contracts.catalogue import SERVICES
 
 
@@ -25,8 +25,12 @@ def evaluate_for_preview(stack: str) -> Evaluation:
 
 
 def render_tree(evaluation: Evaluation) -> Iterator[str]:
-    """Lines like ``pulumi preview``: indentation follows parents; account on each resource."""
-    children: dict[str | None, list] = {}
+    """Lines like ``pulumi preview``: indentation follows parents; account on each resource.
+
+    Keyed by URN: logical names repeat across components (``purchase-completion`` is both a
+    function and the stream source that owns it), so children keyed by name print twice.
+    """
+    children: dict[str | None, list[Resource]] = {}
     for resource in evaluation.resources:
         children.setdefault(resource.parent, []).append(resource)
     yield f"+ pulumi:pulumi:Stack  marketplace-{evaluation.stack}"
@@ -35,7 +39,7 @@ def render_tree(evaluation: Evaluation) -> Iterator[str]:
         for resource in children.get(parent, []):
             account = f"  [{resource.account}]" if resource.account else ""
             yield f"{'    ' * depth}+ {resource.type}  {resource.name}{account}"
-            yield from walk(resource.name, depth + 1)
+            yield from walk(resource.urn, depth + 1)
 
     yield from walk(None, 1)
 

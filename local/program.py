@@ -12,7 +12,10 @@ from __future__ import annotations
 import asyncio
 import json
 import runpy
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,7 +35,12 @@ ORGANIZATION = "organization"
 
 @dataclass
 class Resource:
-    """One registered resource: its type token, logical name, inputs and mocked outputs."""
+    """One registered resource: its type token, logical name, inputs and mocked outputs.
+
+    ``parent`` is the URN of the component it belongs to (``None`` for the stack's own
+    children): names repeat across components (a function and the stream source that owns it
+    are both ``purchase-completion``), URNs do not.
+    """
 
     urn: str
     type: str
@@ -96,22 +104,37 @@ class RecordingMocks(pulumi.runtime.Mocks):
     def __init__(self) -> None:
         self.resources: list[Resource] = []
         self.provider_accounts: dict[str, str] = {}
+        self._registration = threading.local()
+
+    @contextmanager
+    def registering(self, urn: str, parent: str | None) -> Iterator[None]:
+        """What ``MockResourceArgs`` leaves out, for the ``new_resource`` call made meanwhile.
+
+        The monitor calls ``new_resource`` synchronously on the thread that registers the
+        resource, and several threads register at once: hence thread-local.
+        """
+        self._registration.current = (urn, parent)
+        try:
+            yield
+        finally:
+            self._registration.current = ("", None)
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
         account = self._account_for(args)
         resource_id, outputs = self.outputs_for(args, account)
         if args.typ == "pulumi:providers:aws":
             self.provider_accounts[args.name] = account or ""
+        urn, parent = getattr(self._registration, "current", ("", None))
         self.resources.append(
             Resource(
-                urn="",
+                urn=urn,
                 type=args.typ,
                 name=args.name,
                 inputs=dict(args.inputs),
                 outputs={**outputs, "__account": account},
                 id=resource_id or "",
                 provider=args.provider,
-                parent=None,
+                parent=parent,
                 custom=bool(args.custom),
             )
         )
@@ -139,16 +162,55 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
 
 class _RecordingMonitor(pulumi_mocks.MockMonitor):
-    """Also keeps each resource's parent, which Pulumi's own mock monitor drops."""
+    """Hands each resource's URN and parent URN to the mocks, which Pulumi's monitor drops."""
 
-    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+    def __init__(self, mocks: RecordingMocks) -> None:
         super().__init__(mocks)
-        self.parents: dict[str, str] = {}
+        self.recording = mocks
 
     def RegisterResource(self, request: Any) -> Any:
-        response = super().RegisterResource(request)
-        self.parents[response.urn] = request.parent
-        return response
+        urn = self.make_urn(request.parent, request.type, request.name)
+        with self.recording.registering(urn, _component_parent(request.parent)):
+            return super().RegisterResource(request)
+
+
+def _component_parent(parent_urn: str) -> str | None:
+    """The parent's URN, or ``None`` when the parent is the stack itself (or absent)."""
+    if "::" not in parent_urn:
+        return None
+    return None if parent_urn.split("::")[2].endswith("pulumi:pulumi:Stack") else parent_urn
+
+
+class _LoopClosingExecutor(ThreadPoolExecutor):
+    """The evaluation loop's executor: closes any event loop a call leaves on its thread.
+
+    Pulumi runs each resource RPC in the loop's default executor, and its mock monitor gives
+    the worker thread an event loop of its own (``_ensure_event_loop``) that nothing closes.
+    Such a loop is garbage in a reference cycle; when the cyclic collector finalises its
+    self-pipe socket before the loop, the loop's ``__del__`` fails with ``ValueError:
+    Invalid file descriptor: -1`` ("Exception ignored in BaseEventLoop.__del__" at exit).
+    """
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        return super().submit(_closing_thread_loop, fn, *args, **kwargs)
+
+
+def _closing_thread_loop(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        _close_current_loop()
+
+
+def _close_current_loop() -> None:
+    """Close and unset the calling thread's event loop, if it has one (creates none)."""
+    try:
+        loop = asyncio.get_event_loop_policy().get_event_loop()
+    except RuntimeError:  # no loop on this (worker) thread
+        return
+    if not loop.is_running():
+        loop.close()
+    asyncio.set_event_loop(None)
 
 
 def evaluate(
@@ -160,11 +222,13 @@ def evaluate(
 ) -> Evaluation:
     """Run ``program`` for ``stack`` under ``mocks``; raises whatever the program raises.
 
-    Each evaluation gets its own event loop, closed afterwards: a program that failed leaves
-    registrations pending, and they must not run (and fail again) inside the next one.
+    Each evaluation gets its own event loop, closed afterwards with every loop its worker
+    threads made: a program that failed leaves registrations pending, and they must not run
+    (and fail again) inside the next one; and a loop left unclosed fails in its finaliser.
     """
     values = load_config(config_file_for(stack)) if config is None else config
     loop = asyncio.new_event_loop()
+    loop.set_default_executor(_LoopClosingExecutor(thread_name_prefix="pulumi-rpc"))
     asyncio.set_event_loop(loop)
     try:
         return _evaluate(stack, mocks, values, program, preview)
@@ -173,13 +237,16 @@ def evaluate(
 
 
 def _close(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel what is pending, join the RPC threads, close the loop and leave none set."""
     pending = asyncio.all_tasks(loop)
     for task in pending:
         task.cancel()
     if pending:
         loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    loop.run_until_complete(loop.shutdown_asyncgens())
+    loop.run_until_complete(loop.shutdown_default_executor())
     loop.close()
-    asyncio.set_event_loop(asyncio.new_event_loop())
+    asyncio.set_event_loop(None)
 
 
 def _evaluate(
@@ -202,7 +269,6 @@ def _evaluate(
     mocks.resources.clear()
     _sync_await(run_pulumi_func(lambda: _run(program)))
     evaluation = Evaluation(stack=stack, resources=list(mocks.resources))
-    _link_urns(evaluation, monitor)
     root = settings.get_root_resource()
     exports = getattr(root, "outputs", {}) or {}
     resolved = _sync_await(pulumi.Output.from_input(exports).future())  # type: ignore[arg-type]
@@ -212,15 +278,3 @@ def _evaluate(
 
 def _run(program: Path) -> None:
     runpy.run_path(str(program), run_name="__main__")
-
-
-def _link_urns(evaluation: Evaluation, monitor: _RecordingMonitor) -> None:
-    by_name_type: dict[tuple[str, str], str] = {}
-    for urn in monitor.resources:
-        parts = urn.split("::")
-        by_name_type[(parts[-2].split("$")[-1], parts[-1])] = urn
-    for resource in evaluation.resources:
-        resource.urn = by_name_type.get((resource.type, resource.name), "")
-        parent = monitor.parents.get(resource.urn) or ""
-        is_root = "::" not in parent or parent.split("::")[2] == "pulumi:pulumi:Stack"
-        resource.parent = None if is_root else parent.split("::")[-1]
