@@ -1,7 +1,11 @@
-"""The offline evaluator: a failed evaluation leaves nothing behind for the next one."""
+"""The offline evaluator: an evaluation leaves nothing behind, failed or not."""
 
 from __future__ import annotations
 
+import asyncio
+import gc
+import threading
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -38,3 +42,19 @@ def test_failed_evaluation_does_not_poison_the_next(tmp_path: Path) -> None:
     evaluation = evaluate("catalog-dev", FakeCloud())
     assert not any(r.type.startswith("aws:madeup/") for r in evaluation.resources)
     assert evaluation.outputs["tableName"] == "marketplace-dev-catalog-data"
+
+
+def test_evaluation_closes_every_event_loop_it_made() -> None:
+    # GIVEN every warning about unclosed resources recorded
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        # WHEN a stack is evaluated and its garbage collected
+        evaluate("catalog-dev", FakeCloud())
+        gc.collect()
+    # THEN no event loop was left open (its finaliser fails at exit: "Invalid file descriptor"),
+    # no RPC thread is left running, and no loop is left set on this thread
+    unclosed = [str(w.message) for w in caught if "unclosed event loop" in str(w.message)]
+    assert unclosed == []
+    assert [t.name for t in threading.enumerate() if t.name.startswith("pulumi-rpc")] == []
+    with pytest.raises(RuntimeError):
+        asyncio.get_event_loop_policy().get_event_loop()
