@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
 
 from components.context import ServiceContext
+from components.cors import upload_cors_rules
 from components.iam import Statement, deny_insecure_transport, policy_document
 
 
@@ -23,10 +25,14 @@ class PrivateBucketArgs:
     """Keep object versions. Default off."""
     served_by_cdn: bool = False
     """When set, the CDN component writes the bucket policy (TLS-only + read by that CDN)."""
+    browser_upload_origins: Sequence[str] = ()
+    """Web origins whose pages may POST objects (presigned POST) with CORS. Default: none,
+    and no CORS configuration at all."""
 
 
 class PrivateBucket(pulumi.ComponentResource):
-    """Bucket + SSE + public access block + owner-enforced objects + lifecycle + TLS-only policy."""
+    """Bucket + SSE + public access block + owner-enforced objects + lifecycle + TLS-only policy
+    (+ CORS for browser uploads when origins are given)."""
 
     def __init__(
         self, name: str, args: PrivateBucketArgs, opts: pulumi.ResourceOptions | None = None
@@ -85,8 +91,20 @@ class PrivateBucket(pulumi.ComponentResource):
                 ),
                 opts=child,
             )
+        self.cors = self._create_cors(args.browser_upload_origins)
         self.policy = None if args.served_by_cdn else self.attach_policy([])
         self.register_outputs({"name": self.bucket.id, "arn": self.arn})
+
+    def _create_cors(self, origins: Sequence[str]) -> aws.s3.BucketCorsConfiguration | None:
+        rules = upload_cors_rules(origins)
+        if not rules:
+            return None
+        return aws.s3.BucketCorsConfiguration(
+            f"{self._name}-cors",
+            bucket=self.bucket.id,
+            cors_rules=rules,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
 
     def attach_policy(self, statements: list[Statement]) -> aws.s3.BucketPolicy:
         """The bucket's one policy: TLS-only, plus ``statements``."""

@@ -1,5 +1,5 @@
 """A producer's event topic: encrypted, publishable only by its own functions, subscribable
-only by the consumer accounts named in the environment settings."""
+only by the consumer accounts named in the environment settings, to their own queues."""
 
 from __future__ import annotations
 
@@ -55,20 +55,26 @@ class EventTopic(pulumi.ComponentResource):
             ),
             deny_insecure_transport((arn,), ("sns:Publish",)),
         ]
-        if args.subscriber_accounts:
-            statements.append(
-                Statement(
-                    actions=("sns:Subscribe",),
-                    resources=(arn,),
-                    principals={
-                        "AWS": sorted(f"arn:aws:iam::{a}:root" for a in args.subscriber_accounts)
-                    },
-                    conditions={"StringEquals": {"sns:Protocol": "sqs"}},
-                )
-            )
+        statements += [self._subscribe_statement(arn, a) for a in args.subscriber_accounts]
         return aws.sns.TopicPolicy(
             f"{self._name}-policy",
             arn=arn,
             policy=policy_document(statements),
             opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _subscribe_statement(self, topic_arn: pulumi.Output[str], account: str) -> Statement:
+        """``account`` may subscribe only its own SQS queues (in this region): without the
+        endpoint condition it could point the topic at any queue, URL or address."""
+        return Statement(
+            actions=("sns:Subscribe",),
+            resources=(topic_arn,),
+            principals={"AWS": f"arn:aws:iam::{account}:root"},
+            conditions={
+                "StringEquals": {"sns:Protocol": "sqs"},
+                # sns:Endpoint is a String key: StringLike, not ArnLike.
+                "StringLike": {
+                    "sns:Endpoint": f"arn:aws:sqs:{self._args.context.region}:{account}:*"
+                },
+            },
         )

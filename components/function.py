@@ -98,6 +98,8 @@ class Function(pulumi.ComponentResource):
         )
 
     def _create_function(self, reserved_concurrency: int | None) -> aws.lambda_.Function:
+        """``reserved_concurrency`` from the settings wins over the component's default, and
+        ``0`` is honoured: it is the kill switch (Lambda throttles every invocation)."""
         args = self._args
         context = args.context
         variables = {
@@ -118,7 +120,9 @@ class Function(pulumi.ComponentResource):
             layers=args.layers,
             memory_size=self.memory_mb,
             timeout=self.timeout_seconds,
-            reserved_concurrent_executions=reserved_concurrency or args.reserved_concurrency,
+            reserved_concurrent_executions=args.reserved_concurrency
+            if reserved_concurrency is None
+            else reserved_concurrency,
             environment=aws.lambda_.FunctionEnvironmentArgs(variables=variables),
             tracing_config=aws.lambda_.FunctionTracingConfigArgs(mode="Active"),
             logging_config=aws.lambda_.FunctionLoggingConfigArgs(

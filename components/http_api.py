@@ -1,13 +1,14 @@
-"""An HTTP API (API Gateway v2): Lambda routes, JWT authorizer, access logs, throttling."""
+"""An HTTP API (API Gateway v2): Lambda routes, JWT authorizer, access logs, throttling, CORS."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
 from components.context import ServiceContext
+from components.cors import api_cors
 from components.function import Function
 from components.iam import stable_json
 
@@ -49,8 +50,6 @@ class HttpApiArgs:
     """Stage-wide burst limit. Default 200 requests."""
     throttling_rate: float = 100.0
     """Stage-wide steady rate. Default 100 requests/s."""
-    cors_origins: list[str] = field(default_factory=list)
-    """Allowed browser origins. Default none (no CORS)."""
 
 
 class HttpApi(pulumi.ComponentResource):
@@ -76,19 +75,10 @@ class HttpApi(pulumi.ComponentResource):
         return pulumi.ResourceOptions(parent=self, **kwargs)  # type: ignore[arg-type]
 
     def _create_api(self) -> aws.apigatewayv2.Api:
-        cors = None
-        if self._args.cors_origins:
-            cors = aws.apigatewayv2.ApiCorsConfigurationArgs(
-                allow_origins=self._args.cors_origins,
-                allow_methods=sorted({r.method for r in self._args.routes}),
-                allow_headers=[
-                    "authorization",
-                    "content-type",
-                    "idempotency-key",
-                    "x-correlation-id",
-                ],
-                max_age=600,
-            )
+        # CORS for the environment's web origins only (marketplace:webOrigins; none: no CORS).
+        cors = api_cors(
+            self._args.context.settings.web_origins, (r.method for r in self._args.routes)
+        )
         return aws.apigatewayv2.Api(
             f"{self._name}-api",
             name=self._args.context.name("api"),

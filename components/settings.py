@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from services.contracts.catalogue import SERVICES
 
@@ -22,6 +23,14 @@ ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ENV_NAME = re.compile(r"^[a-z][a-z0-9]{1,11}$")
 DOMAIN = re.compile(r"^[a-z0-9.-]+\.[a-z]{2,}$")
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
+"""Hosts a web origin may name over plain http (a developer's machine, the local environment)."""
+PLACEHOLDER_MARK = "REPLACE-ME"
+"""Marks a committed value that is an example, not a real one (``REPLACE-ME-web-client-id``)."""
+PLACEHOLDER_ACCOUNT = re.compile(r"^(\d)\1{11}$")
+"""``111111111111``-style account ids: the documented placeholders of Pulumi.dev/prod.yaml."""
+PLACEHOLDER_EMAIL_DOMAINS = ("example.com", "example.org", "example.net")
+"""RFC 2606 domains: nobody receives mail there."""
 
 
 class SettingsError(ValueError):
@@ -82,6 +91,8 @@ class Settings:
     delivery: Delivery | None = None
     stack_reference_org: str | None = None
     sizing: Mapping[str, Mapping[str, FunctionSizing]] = field(default_factory=dict)
+    web_origins: tuple[str, ...] = ()
+    """Browser origins allowed to call the APIs and POST uploads (CORS). Default: none."""
 
     def account_of(self, service: str) -> str:
         return self.accounts[service]
@@ -127,6 +138,7 @@ def load_settings(env: str, get: Getter) -> Settings:
         delivery=_delivery(get("delivery")),
         stack_reference_org=_optional(get, "stackReferenceOrg", str, None),
         sizing=_sizing(get("sizing") or {}),
+        web_origins=_web_origins(get("webOrigins")),
     )
 
 
@@ -287,3 +299,84 @@ def _function_sizing(path: str, sizes: Any) -> FunctionSizing:
             )
         values[attribute] = number
     return FunctionSizing(**values)
+
+
+def _web_origins(value: Any) -> tuple[str, ...]:
+    """``https://host[:port]`` origins exactly as browsers send them (plain http: loopback only)."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise SettingsError(
+            f"{key('webOrigins')} must be a list of origins such as https://app.example.com, "
+            f"got {value!r}"
+        )
+    for index, origin in enumerate(value):
+        problem = _origin_problem(origin)
+        if problem:
+            raise SettingsError(f"{key('webOrigins')}[{index}] {problem}, got {origin!r}")
+    if len(set(value)) != len(value):
+        raise SettingsError(f"{key('webOrigins')} lists an origin twice: {value!r}")
+    return tuple(value)
+
+
+def _origin_problem(origin: Any) -> str | None:
+    if not isinstance(origin, str) or not origin:
+        return "must be an origin string such as https://app.example.com"
+    if "*" in origin:
+        return "must name one origin: wildcards would let any site call the APIs as the user"
+    try:
+        parts = urlsplit(origin)
+        parts.port  # noqa: B018 - raises on a malformed port
+    except ValueError:
+        return "must be scheme://host[:port]"
+    if origin != f"{parts.scheme}://{parts.netloc}" or not parts.hostname:
+        return "must be scheme://host[:port] with no path or trailing slash (as browsers send it)"
+    if origin != origin.lower():
+        return "must be lower case (browsers send the origin lower-cased)"
+    if parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS):
+        return None
+    return "must use https (plain http only for 127.0.0.1 or localhost)"
+
+
+@dataclass(frozen=True)
+class Placeholder:
+    """A setting still holding an example value: where it is, and why it counts as one."""
+
+    key: str
+    value: str
+    reason: str
+
+
+def placeholders(settings: Settings) -> list[Placeholder]:
+    """Every value of ``settings`` that is an example, not a real one.
+
+    The settings accept them (mocks and the offline preview need no real accounts); a real
+    deploy does not: the preflight command reports this list before a team's first ``pulumi
+    up``. Placeholders are values containing ``REPLACE-ME``, ``111111111111``-style account
+    ids and e-mail addresses at the RFC 2606 example domains.
+    """
+    found = [
+        Placeholder(f"{key('accounts')}.{service}", account, "repeated-digit example account id")
+        for service, account in sorted(settings.accounts.items())
+        if PLACEHOLDER_ACCOUNT.match(account)
+    ]
+    marked = [
+        (key("identity") + ".issuer", settings.identity.issuer),
+        *(
+            (f"{key('identity')}.audiences[{i}]", audience)
+            for i, audience in enumerate(settings.identity.audiences)
+        ),
+        *((f"{key('webOrigins')}[{i}]", origin) for i, origin in enumerate(settings.web_origins)),
+        (key("alarmEmail"), settings.alarm_email),
+    ]
+    found += [
+        Placeholder(name, value, f"marked {PLACEHOLDER_MARK}")
+        for name, value in marked
+        if PLACEHOLDER_MARK.lower() in value.lower()
+    ]
+    domain = settings.alarm_email.rsplit("@", 1)[-1].lower()
+    if domain in PLACEHOLDER_EMAIL_DOMAINS and key("alarmEmail") not in {p.key for p in found}:
+        found.append(
+            Placeholder(key("alarmEmail"), settings.alarm_email, f"{domain} receives no mail")
+        )
+    return found

@@ -79,7 +79,14 @@ class UploadService(ServiceComponent):
         )
         originals = PrivateBucket(
             f"{self._name}-originals",
-            PrivateBucketArgs(self.context, "originals", lifecycle_rules=[glacier], versioned=True),
+            PrivateBucketArgs(
+                self.context,
+                "originals",
+                lifecycle_rules=[glacier],
+                versioned=True,
+                # Photographers' browsers POST originals straight to S3 (presigned POST).
+                browser_upload_origins=self.context.settings.web_origins,
+            ),
             opts=self._child(),
         )
         renditions = PrivateBucket(

@@ -62,6 +62,8 @@ SSE_TYPES = frozenset(
 )
 BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
 BUCKET_NOTIFICATION = "aws:s3/bucketNotification:BucketNotification"
+BUCKET_CORS = "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration"
+HTTP_API = "aws:apigatewayv2/api:Api"
 QUEUE = "aws:sqs/queue:Queue"
 REDRIVE_POLICY = "aws:sqs/redrivePolicy:RedrivePolicy"
 TOPIC = "aws:sns/topic:Topic"
@@ -142,6 +144,8 @@ class StackContext:
     """Topic ARNs of the producers this service subscribes to: the only foreign resources."""
     consumer_accounts: frozenset[str] = frozenset()
     """Accounts allowed to subscribe to this service's events topic."""
+    web_origins: frozenset[str] = frozenset()
+    """Browser origins the environment allows CORS for (``marketplace:webOrigins``)."""
 
 
 @dataclass(frozen=True)
@@ -187,6 +191,7 @@ def stack_context(stack: str, get: Callable[[str], Any]) -> StackContext:
         team=spec.team,
         producer_topics=frozenset(topic_arn(settings, p) for p in spec.consumes),
         consumer_accounts=frozenset(settings.account_of(c) for c in consumers_of(name.service)),
+        web_origins=frozenset(settings.web_origins),
     )
 
 
@@ -558,10 +563,13 @@ def _provider_problems(props: Mapping[str, Any], stack: StackContext) -> list[st
 
 
 def _foreign_arns(value: Any, stack: StackContext, where: str = "") -> Iterator[tuple[str, str]]:
-    """(where, ARN) of every ARN outside the stack's account, principals excepted."""
+    """(where, ARN) of every ARN outside the stack's account, principals excepted, and the
+    consumer accounts' queues a topic's ``sns:Endpoint`` condition restricts subscribers to."""
     if isinstance(value, Mapping):
         for key, item in value.items():
             if key in ("tags", "tagsAll", "Principal", "NotPrincipal"):
+                continue
+            if key == "sns:Endpoint" and _consumer_queues(item, stack):
                 continue
             yield from _foreign_arns(item, stack, f"{where}.{key}" if where else str(key))
     elif isinstance(value, list | tuple):
@@ -575,6 +583,16 @@ def _foreign_arns(value: Any, stack: StackContext, where: str = "") -> Iterator[
                 return
         if _is_foreign(value, stack):
             yield where, value
+
+
+def _consumer_queues(value: Any, stack: StackContext) -> bool:
+    """``arn:aws:sqs:<region>:<consumer account>:*`` patterns only (a condition, not a grant)."""
+    patterns = _as_list(value)
+    matches = [ARN.match(p) if isinstance(p, str) else None for p in patterns]
+    return bool(patterns) and all(
+        m is not None and m["service"] == "sqs" and m["account"] in stack.consumer_accounts
+        for m in matches
+    )
 
 
 def _is_foreign(value: str, stack: StackContext) -> bool:
@@ -624,6 +642,35 @@ def _principal_problem(entry: Any, statement: Mapping[str, Any], stack: StackCon
         f"grants {entry} in account {account}. Fix: only the consumer accounts the event "
         "catalogue names may be granted, and only sns:Subscribe on this service's topic."
     )
+
+
+def cors_configured_origins_only(
+    resource_type: str, props: Mapping[str, Any], context: ResourceContext
+) -> list[str]:
+    """API and bucket CORS name only the environment's web origins, never ``*``."""
+    allowed = context.stack.web_origins
+    return [
+        f"{_label(resource_type, context)}: CORS origin {origin!r} "
+        f"{'allows any site' if '*' in str(origin) else 'is not in marketplace:webOrigins'}. "
+        f"Fix: CORS only for the environment's web origins "
+        f"({', '.join(sorted(allowed)) or 'none set'}); components.cors builds it from them."
+        for origin in _cors_origins(resource_type, props)
+        if not is_unknown(origin) and origin not in allowed
+    ]
+
+
+def _cors_origins(resource_type: str, props: Mapping[str, Any]) -> list[Any]:
+    if resource_type == HTTP_API:
+        return _as_list(_get(props, "corsConfiguration", "allowOrigins"))
+    rules = props.get("corsRules") if resource_type == BUCKET_CORS else None
+    if is_unknown(rules):
+        return []
+    return [
+        origin
+        for rule in _as_list(rules)
+        if isinstance(rule, Mapping)
+        for origin in _as_list(rule.get("allowedOrigins"))
+    ]
 
 
 ResourceCheck = Callable[[str, Mapping[str, Any], ResourceContext], list[str]]
@@ -922,6 +969,11 @@ RULES: tuple[ResourceRule | StackRule, ...] = (
     ),
     ResourceRule(
         "required-tags", "Taggable resources carry the service, env and team tags.", required_tags
+    ),
+    ResourceRule(
+        "cors-configured-origins-only",
+        "API and bucket CORS allow only the environment's web origins, never '*'.",
+        cors_configured_origins_only,
     ),
     ResourceRule(
         "own-account-only",

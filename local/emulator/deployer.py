@@ -216,6 +216,7 @@ class EmulatorMocks(RecordingMocks):
         "aws:s3/bucketVersioning:BucketVersioning": "_s3_versioning",
         "aws:s3/bucketPolicy:BucketPolicy": "_s3_policy",
         "aws:s3/bucketNotification:BucketNotification": "_s3_notification",
+        "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration": "_s3_cors",
         "aws:secretsmanager/secret:Secret": "_secret",
         "aws:iam/role:Role": "_iam_role",
         "aws:iam/rolePolicy:RolePolicy": "_iam_role_policy",
@@ -506,6 +507,13 @@ class EmulatorMocks(RecordingMocks):
         if applied is not None:
             s3.put_bucket_policy(Bucket=inputs["bucket"], Policy=applied)
         return inputs["bucket"], {"appliedPolicy": applied or ""}
+
+    def _s3_cors(self, args: Any, inputs: dict, account: str, region: str) -> tuple[str, Outputs]:
+        # moto answers S3 preflights and adds Access-Control-Allow-Origin from this, as S3 does.
+        self._client("s3", account, region).put_bucket_cors(
+            Bucket=inputs["bucket"], CORSConfiguration={"CORSRules": pascal(inputs["corsRules"])}
+        )
+        return inputs["bucket"], {}
 
     def _s3_notification(
         self, args: Any, inputs: dict, account: str, region: str

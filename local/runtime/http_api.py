@@ -6,7 +6,9 @@ route key (``GET /uploads/{id}``, greedy ``{proxy+}``, ``$default``), run the ro
 authorizer (401 ``{"message":"Unauthorized"}`` without invoking anything), build the
 payload-format-2.0 event, invoke the integration's function and turn its result back into
 an HTTP response (a bare value becomes a 200 JSON body, as API Gateway infers). The
-Powertools resolvers inside the handlers therefore run unchanged.
+Powertools resolvers inside the handlers therefore run unchanged. With a recorded
+``corsConfiguration`` it answers browsers' preflights and adds the CORS headers for allowed
+origins only, as API Gateway does (``Cors``).
 """
 
 from __future__ import annotations
@@ -206,6 +208,66 @@ def _message(status: HTTPStatus, message: str) -> Reply:
 
 
 @dataclass(frozen=True)
+class Cors:
+    """A recorded API's ``corsConfiguration``, answered as API Gateway does: it replies to
+    preflights itself (no route is needed) and adds the CORS headers to every response, but
+    only for an allowed ``Origin``; other origins get none, so the browser refuses."""
+
+    allow_origins: frozenset[str]
+    allow_methods: tuple[str, ...] = ()
+    allow_headers: tuple[str, ...] = ()
+    expose_headers: tuple[str, ...] = ()
+    max_age: int | None = None
+    allow_credentials: bool = False
+
+    @classmethod
+    def from_inputs(cls, config: Mapping[str, Any] | None) -> Cors | None:
+        """From the API's recorded ``corsConfiguration`` input (``None``: no CORS)."""
+        if not config:
+            return None
+        return cls(
+            allow_origins=frozenset(config.get("allowOrigins") or ()),
+            allow_methods=tuple(config.get("allowMethods") or ()),
+            allow_headers=tuple(h.lower() for h in config.get("allowHeaders") or ()),
+            expose_headers=tuple(config.get("exposeHeaders") or ()),
+            max_age=int(config["maxAge"]) if config.get("maxAge") is not None else None,
+            allow_credentials=bool(config.get("allowCredentials")),
+        )
+
+    def _allow_origin(self, origin: str | None) -> dict[str, str]:
+        if not origin:
+            return {}
+        if origin in self.allow_origins:
+            headers = {"access-control-allow-origin": origin}
+        elif "*" in self.allow_origins:
+            headers = {"access-control-allow-origin": "*"}
+        else:
+            return {}
+        if self.allow_credentials:
+            headers["access-control-allow-credentials"] = "true"
+        return headers
+
+    def preflight(self, origin: str | None) -> dict[str, str]:
+        """Headers of the answer to an ``OPTIONS`` preflight from ``origin``."""
+        headers = self._allow_origin(origin)
+        if not headers:
+            return {}
+        headers["access-control-allow-methods"] = ",".join(self.allow_methods)
+        if self.allow_headers:
+            headers["access-control-allow-headers"] = ",".join(self.allow_headers)
+        if self.max_age is not None:
+            headers["access-control-max-age"] = str(self.max_age)
+        return headers
+
+    def response(self, origin: str | None) -> dict[str, str]:
+        """Headers added to an actual response for ``origin``."""
+        headers = self._allow_origin(origin)
+        if headers and self.expose_headers:
+            headers["access-control-expose-headers"] = ",".join(self.expose_headers)
+        return headers
+
+
+@dataclass(frozen=True)
 class ApiIdentity:
     api_id: str
     account: str
@@ -220,15 +282,23 @@ class ApiGateway:
         identity: ApiIdentity,
         routes: Sequence[RouteSpec],
         log: Callable[[str], None] | None = None,
+        cors: Cors | None = None,
     ):
         self.identity = identity
         self.router = Router(routes)
         self._log = log or (lambda line: None)
+        self.cors = cors
 
     def handle(self, request: Request) -> Reply:
         request_id = str(uuid.uuid4())
         started = time.monotonic()
-        reply = self._handle(request, request_id)
+        origin = _header(request.headers, "origin")
+        if self.cors and _is_preflight(request):
+            reply = Reply(int(HTTPStatus.NO_CONTENT), self.cors.preflight(origin), b"")
+        else:
+            reply = self._handle(request, request_id)
+            if self.cors:
+                reply = replace(reply, headers={**reply.headers, **self.cors.response(origin)})
         elapsed = (time.monotonic() - started) * 1000
         self._log(f"{request.method} {request.path} -> {reply.status} ({elapsed:.0f} ms)")
         return Reply(
@@ -255,6 +325,14 @@ class ApiGateway:
         if not invocation.ok:
             self._log(f"{route.key}: function error {invocation.describe()}")
         return reply_from_result(invocation)
+
+
+def _is_preflight(request: Request) -> bool:
+    return (
+        request.method == "OPTIONS"
+        and _header(request.headers, "origin") is not None
+        and _header(request.headers, "access-control-request-method") is not None
+    )
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:

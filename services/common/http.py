@@ -13,7 +13,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
-CORRELATION_HEADER = "x-correlation-id"
+from services.common.headers import CORRELATION_HEADER as CORRELATION_HEADER
 
 
 class DomainError(Exception):

@@ -220,7 +220,7 @@ def test_write_apis_require_a_jwt_from_the_configured_issuer(stack_name: str) ->
     assert authorizer.inputs["authorizerType"] == "JWT"
     jwt = authorizer.inputs["jwtConfiguration"]
     assert jwt["issuer"].startswith("https://cognito-idp.")
-    assert jwt["audiences"] == ["marketplace-web-dev"]
+    assert jwt["audiences"] == ["REPLACE-ME-dev-web-client-id"]
     for route in evaluation.of_type("aws:apigatewayv2/route:Route"):
         assert route.inputs["authorizationType"] == "JWT", route.urn
         assert route.inputs["authorizerId"] == authorizer.id, route.urn
