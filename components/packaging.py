@@ -2,9 +2,7 @@
 
 The bundle is byte-for-byte reproducible (sorted entries, fixed timestamps and modes), so
 its hash changes only when code changes and `pulumi preview` shows no spurious updates.
-The dependencies layer is built for Lambda's python3.13/arm64 with pip's cross-platform
-wheel selection and cached by the requirements' hash; unit tests and the local environment
-never build it (they run the program under mocks).
+The dependencies layer (components/layer.py) is zipped the same way.
 """
 
 from __future__ import annotations
@@ -12,11 +10,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-import subprocess
-import sys
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import pulumi
 
@@ -24,8 +21,6 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 BUILD_DIR = REPO_ROOT / ".build"
 SHARED_PACKAGES = ("services/contracts", "services/common")
 BUNDLED_SUFFIXES = (".py", ".json")
-LAMBDA_PYTHON = "3.13"
-LAMBDA_PLATFORM = "manylinux2014_aarch64"
 FIXED_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
 
 
@@ -58,13 +53,27 @@ def bundle_files(service: str, root: Path = REPO_ROOT) -> list[Path]:
 def bundle_bytes(service: str, root: Path = REPO_ROOT) -> bytes:
     """The zip, identical for identical sources whatever the checkout's mtimes or umask."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-        for relative in bundle_files(service, root):
-            info = zipfile.ZipInfo(relative.as_posix(), date_time=FIXED_TIMESTAMP)
-            info.external_attr = 0o644 << 16
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, (root / relative).read_bytes())
+    _zip_files(buffer, root, bundle_files(service, root))
     return buffer.getvalue()
+
+
+def write_deterministic_zip(destination: Path, root: Path) -> None:
+    """Zip every file under ``root`` (paths relative to it) into ``destination``."""
+    files = sorted(p.relative_to(root) for p in root.rglob("*") if p.is_file())
+    with destination.open("wb") as output:
+        _zip_files(output, root, files)
+
+
+def _zip_files(output: BinaryIO, root: Path, files: list[Path]) -> None:
+    """Sorted entries, fixed timestamps, modes 644 or 755: bytes depend on content only."""
+    with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for relative in sorted(files):
+            path = root / relative
+            info = zipfile.ZipInfo(relative.as_posix(), date_time=FIXED_TIMESTAMP)
+            executable = path.stat().st_mode & 0o111
+            info.external_attr = (0o755 if executable else 0o644) << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, path.read_bytes())
 
 
 def build_bundle(service: str, root: Path = REPO_ROOT, build_dir: Path = BUILD_DIR) -> Bundle:
@@ -76,53 +85,3 @@ def build_bundle(service: str, root: Path = REPO_ROOT, build_dir: Path = BUILD_D
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
     return Bundle(path=path, sha256=base64.b64encode(digest.digest()).decode())
-
-
-def layer_key(requirements: Path) -> str:
-    """Cache key of a dependencies layer: requirements text + target runtime and platform."""
-    material = requirements.read_bytes() + f"{LAMBDA_PYTHON}/{LAMBDA_PLATFORM}".encode()
-    return hashlib.sha256(material).hexdigest()[:16]
-
-
-def layer_install_command(requirements: Path, target: Path) -> list[str]:
-    """pip picks Lambda's wheels (arm64, CPython 3.13) whatever machine runs the deploy."""
-    return [
-        sys.executable,
-        "-m",
-        "pip",
-        "install",
-        "--quiet",
-        "--disable-pip-version-check",
-        "--platform",
-        LAMBDA_PLATFORM,
-        "--implementation",
-        "cp",
-        "--python-version",
-        LAMBDA_PYTHON,
-        "--only-binary=:all:",
-        "--target",
-        str(target / "python"),
-        "-r",
-        str(requirements),
-    ]
-
-
-def dependencies_layer(requirements: Path, build_dir: Path = BUILD_DIR) -> pulumi.Archive:
-    """The layer directory for ``requirements``, built once per requirements hash.
-
-    Under Pulumi mocks (unit tests, offline preview, local environment) nothing is built:
-    the archive only names the directory a real deploy would build.
-    """
-    target = build_dir / "layers" / layer_key(requirements)
-    if not _running_under_mocks() and not (target / ".complete").exists():
-        pulumi.log.info(f"building dependencies layer {target.name} from {requirements.name}")
-        subprocess.run(layer_install_command(requirements, target), check=True)
-        (target / ".complete").write_text("ok\n")
-    return pulumi.FileArchive(str(target))
-
-
-def _running_under_mocks() -> bool:
-    from pulumi.runtime.mocks import MockMonitor
-    from pulumi.runtime.settings import SETTINGS
-
-    return isinstance(SETTINGS.monitor, MockMonitor)

@@ -15,17 +15,16 @@ import pulumi_aws as aws
 from components.alarms import AlarmTopic, AlarmTopicArgs
 from components.context import ServiceContext
 from components.event_subscription import EventSubscription, EventSubscriptionArgs
-from components.function import Function, FunctionArgs
+from components.function import RUNTIME, Function, FunctionArgs
 from components.http_api import HttpApi, HttpApiArgs, Route
 from components.iam import Statement
 from components.keys import ServiceKey, ServiceKeyArgs
+from components.layer import dependencies_layer
 from components.naming import topic_arn
-from components.packaging import REPO_ROOT, build_bundle, dependencies_layer
+from components.packaging import build_bundle
 from components.settings import Settings
 from components.table import Table, TableArgs
 from services.contracts.catalogue import SERVICES, consumers_of
-
-LAMBDA_REQUIREMENTS = REPO_ROOT / "requirements" / "lambda.txt"
 
 
 @dataclass
@@ -60,8 +59,8 @@ class ServiceComponent(pulumi.ComponentResource):
         self.layer = aws.lambda_.LayerVersion(
             f"{name}-dependencies",
             layer_name=self.context.name("dependencies"),
-            code=dependencies_layer(LAMBDA_REQUIREMENTS),
-            compatible_runtimes=["python3.13"],
+            code=dependencies_layer(),
+            compatible_runtimes=[RUNTIME],
             compatible_architectures=["arm64"],
             opts=self._child(),
         )
