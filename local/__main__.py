@@ -10,6 +10,9 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from local.endpoints import ENDPOINTS_FILE
+from local.users import DEFAULT_PASSWORD, DEFAULT_USER
+
 REPO_GRAPH = Path(__file__).resolve().parent.parent / ".local" / "graph.json"
 
 
@@ -32,23 +35,37 @@ def preview(args: argparse.Namespace) -> int:
 
 
 def up(args: argparse.Namespace) -> int:
+    from local.runtime.ports import PortPlan
+    from local.runtime.serving import PortInUse
     from local.runtime.system import LocalEnvironment, write_pid_file
 
     echo = print if args.verbose else None
+    try:
+        ports = PortPlan.for_catalogue(args.port_base)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     # Ctrl-C and `down` (SIGTERM) both stop cleanly, even when started in the background.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _interrupt)
     print(f"deploying every stack of {args.env!r} into the embedded emulator ...", flush=True)
-    with LocalEnvironment(env=args.env, progress=_progress, echo=echo) as environment:
+    environment = LocalEnvironment(env=args.env, progress=_progress, echo=echo, ports=ports)
+    try:
+        environment.start()
+    except PortInUse as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    try:
         write_pid_file()
         for line in ready_banner(environment):
             print(line)
         print("serving until Ctrl-C (logs: .local/logs/) ...", flush=True)
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            print("\nstopping ...", flush=True)
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        print("\nstopping ...", flush=True)
+    finally:
+        environment.stop()
     return 0
 
 
@@ -58,12 +75,20 @@ def _interrupt(signum: int, frame: Any) -> None:
 
 def ready_banner(environment: Any) -> list[str]:
     """Each API's URL and a curl that works as pasted (a fresh user's token)."""
-    user = environment.user("local-user")
+    user = environment.user(DEFAULT_USER)
     lines = [f"ready in {environment.ready_seconds:.1f}s", ""]
     for service, api in environment.runtime.apis.items():
         lines.append(f"{service:<9} {api.url}   {', '.join(api.routes)}")
-    lines += ["", "Try it (a fresh user's token; user 'local-user', password 'Local-passw0rd!'):"]
-    lines.append(f"  export TOKEN='{user['id_token']}'")
+    if environment.ports.fixed:
+        lines += ["", f"fixed ports: {environment.ports.describe()}"]
+    lines += [
+        "",
+        f"endpoints for scripts and front ends: {environment.endpoints_file}",
+        "  (API, CDN and Cognito URLs, user pool and client id, region; removed on exit)",
+        "",
+        f"Try it (a fresh user's token; user {DEFAULT_USER!r}, password {DEFAULT_PASSWORD!r}):",
+        f"  export TOKEN='{user['id_token']}'",
+    ]
     catalog = environment.runtime.apis.get("catalog")
     if catalog:
         lines.append(f"  curl -s {catalog.url}/images")
@@ -81,7 +106,35 @@ def ready_banner(environment: Any) -> list[str]:
             f'  curl -s -X POST -H "Authorization: Bearer $TOKEN" '
             f"-H 'content-type: application/json' -d '{body}' {upload.url}/uploads"
         )
+    lines.append("Another user (signed up if new), from any terminal while this runs:")
+    lines.append("  export TOKEN2=$(./dev token alice)   # --password P; default as above")
     return lines
+
+
+def token(args: argparse.Namespace) -> int:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from local.endpoints import EndpointsUnavailable, load
+    from local.users import attach, sign_in_user
+
+    try:
+        endpoints = load(Path(args.endpoints))
+        tokens = sign_in_user(attach(endpoints), args.username, args.password)
+    except EndpointsUnavailable as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except ClientError as error:  # Cognito's refusal: wrong password, invalid user name, ...
+        reason = error.response.get("Error", {})
+        print(
+            f"error: {args.username}: {reason.get('Code')}: {reason.get('Message')}",
+            file=sys.stderr,
+        )
+        return 1
+    except BotoCoreError as error:  # nothing listens: the endpoints file outlived its `up`
+        print(f"error: {error} (is `./dev up` running? read {args.endpoints})", file=sys.stderr)
+        return 1
+    print(tokens["id_token"])
+    return 0
 
 
 def demo(args: argparse.Namespace) -> int:
@@ -181,13 +234,44 @@ def build_parser() -> argparse.ArgumentParser:
         help="deploy every stack into the embedded emulator and serve until Ctrl-C",
         description="Start the embedded AWS emulator (moto on 127.0.0.1), deploy every service "
         "stack of ENV into it, run the functions, HTTP APIs, event sources and CDN, print each "
-        "API's URL and a ready-to-paste curl, and serve until Ctrl-C. State: .local/.",
+        "API's URL and a ready-to-paste curl, and serve until Ctrl-C. Writes what a client "
+        "needs (API, CDN and Cognito URLs, user pool and client id, region) to "
+        ".local/endpoints.json while it runs; `token` signs users in from another terminal. "
+        "State: .local/.",
     )
     p.add_argument("--env", default="local", help="environment (Pulumi.<env>.yaml), default local")
+    p.add_argument(
+        "--port-base",
+        type=int,
+        metavar="PORT",
+        help="fixed ports instead of free ones, so URLs survive restarts: the emulator and "
+        "Cognito on PORT, the CDN on PORT+1, PORT+2 reserved for the web app, then one API per "
+        "service in alphabetical order; refuses to start, naming the port, if one "
+        "is taken",
+    )
     p.add_argument(
         "-v", "--verbose", action="store_true", help="echo runtime events (requests, retries)"
     )
     p.set_defaults(run=up)
+
+    p = commands.add_parser(
+        "token",
+        help="sign a user up (if new) and in against the running `up`; print an ID token",
+        description="Read .local/endpoints.json (written by a running `up`), create USERNAME in "
+        "the local Cognito pool if new, sign in with the password and print the ID token alone "
+        "on stdout, for `export TOKEN=$(./dev token alice)`. Exits 1 with the reason on a wrong "
+        "password or when no `up` runs.",
+    )
+    p.add_argument("username", nargs="?", default=DEFAULT_USER, help="default: %(default)s")
+    p.add_argument(
+        "--password", default=DEFAULT_PASSWORD, help="default: %(default)s (8+ characters)"
+    )
+    p.add_argument(
+        "--endpoints",
+        default=str(ENDPOINTS_FILE),
+        help="endpoints file of the running environment (default: %(default)s)",
+    )
+    p.set_defaults(run=token)
 
     p = commands.add_parser(
         "demo",

@@ -26,7 +26,6 @@ from urllib.parse import urlsplit, urlunsplit
 import requests
 from PIL import Image, ImageChops, ImageDraw, ImageOps, ImageStat
 
-from local.runtime.cdn import fetchable
 from local.runtime.system import LocalEnvironment
 from services.purchase.signing import sign_url
 
@@ -251,8 +250,8 @@ class Marketplace:
         return response.json()["url"]
 
     def fetch(self, url: str) -> requests.Response:
-        """GET a CDN URL (the local CDN speaks plain HTTP on loopback: cdn.fetchable)."""
-        return self.session.get(fetchable(url), timeout=HTTP_TIMEOUT)
+        """GET a CDN URL exactly as the platform handed it out."""
+        return self.session.get(url, timeout=HTTP_TIMEOUT)
 
 
 # -- image checks --------------------------------------------------------------------------

@@ -11,14 +11,12 @@ How handlers end up pointing here: the recorded distributions have emulator doma
 that resolve nowhere, so the runtime overrides the environment variables that hold them
 (``PUBLIC_CDN_DOMAIN``, ``DELIVERY_CDN_DOMAIN``, or any variable whose value is a recorded
 distribution's domain) in the workers' environments with ``url_base(mount)``:
-
-* public: ``http://127.0.0.1:<port>/public`` - the processor keeps a scheme it is given, so
-  the thumbnail and preview URLs in events are directly fetchable;
-* delivery: ``127.0.0.1:<port>/delivery`` - the purchase API signs ``https://<domain>/<key>``
-  as CloudFront requires, so the signed URL says ``https://``. This server speaks plain HTTP
-  on loopback, so it checks the signature against the ``https://`` form of the requested URL
-  (and the ``http://`` form, should a handler ever sign one); clients swap the scheme with
-  ``fetchable(url)``.
+``http://127.0.0.1:<port>/<mount>``. Handlers keep a scheme they are given (the processor's
+``cdn_url``, purchase's ``delivery_url``), so the thumbnail and preview URLs in events and
+the signed download links are exactly what a client (curl, a browser) opens. This server
+speaks plain HTTP, and checks a signature over the URL as requested - scheme, host, path and
+query - as CloudFront does over its ``https://`` ones: a link signed for another scheme or
+host is refused.
 """
 
 from __future__ import annotations
@@ -35,6 +33,9 @@ from botocore.exceptions import ClientError
 
 from local.runtime.serving import LOOPBACK, BackgroundServer
 from services.purchase.signing import InvalidSignedUrl, verify_signed_url
+
+SCHEME = "http"
+"""What the local CDN speaks, so what its URLs and the links signed for it say."""
 
 
 @dataclass(frozen=True)
@@ -61,16 +62,10 @@ class CdnReply:
     body: bytes
 
 
-def fetchable(url: str) -> str:
-    """A local CDN URL as a client fetches it: ``https://127.0.0.1`` -> ``http://127.0.0.1``."""
-    prefix = f"https://{LOOPBACK}:"
-    return "http://" + url[len("https://") :] if url.startswith(prefix) else url
-
-
 def check_signature(
     url: str, distribution: Distribution, now: datetime | None = None
 ) -> str | None:
-    """``None`` when CloudFront would serve ``url`` (an https URL), else the refusal reason."""
+    """``None`` when CloudFront would serve ``url`` (as requested), else the refusal reason."""
     query = urlsplit(url).query
     key_pair_id = next(
         (unquote(p.partition("=")[2]) for p in query.split("&") if p.startswith("Key-Pair-Id=")),
@@ -81,17 +76,11 @@ def check_signature(
     pem = distribution.public_keys.get(key_pair_id)
     if pem is None:
         return f"Key-Pair-Id {key_pair_id!r} is not in the distribution's key group"
-    moment = now or datetime.now(UTC)
-    reason = "unknown"
-    for candidate in (url, "http://" + url.split("://", 1)[1]):
-        try:
-            verify_signed_url(candidate, pem, moment, key_pair_id=key_pair_id)
-            return None
-        except InvalidSignedUrl as error:
-            reason = str(error)
-            if "expired" in reason or "missing" in reason:
-                return reason
-    return reason
+    try:
+        verify_signed_url(url, pem, now or datetime.now(UTC), key_pair_id=key_pair_id)
+    except InvalidSignedUrl as error:
+        return str(error)
+    return None
 
 
 class CdnOrigin:
@@ -117,7 +106,7 @@ class CdnOrigin:
         if distribution is None or not key:
             return _error(HTTPStatus.NOT_FOUND, "NoSuchDistribution", f"nothing at /{mount}")
         if distribution.signed:
-            url = f"https://{host}{raw_path}"
+            url = f"{SCHEME}://{host}{raw_path}"
             reason = check_signature(url, distribution, self._clock())
             if reason is not None:
                 self._log(f"CDN 403 /{mount}/{key}: {reason}")
@@ -152,11 +141,11 @@ def _error(status: HTTPStatus, code: str, message: str) -> CdnReply:
 
 
 class CdnServer(BackgroundServer):
-    """The CDN origin on 127.0.0.1 (free port); ``url_base(mount)`` is what handlers get."""
+    """The CDN origin on 127.0.0.1 (port 0: a free one); handlers get ``url_base(mount)``."""
 
     def __init__(self, origin: CdnOrigin, host: str = LOOPBACK, port: int = 0):
         self.origin = origin
-        super().__init__(_handler_class(origin), host, port)
+        super().__init__(_handler_class(origin), host, port, role="the CDN")
 
     @property
     def address(self) -> str:
@@ -164,9 +153,9 @@ class CdnServer(BackgroundServer):
 
     def url_base(self, mount: str) -> str:
         """What replaces the distribution's domain in the workers' environments."""
-        distribution = self.origin.distributions[mount]
-        base = f"{self.address}/{mount}"
-        return base if distribution.signed else f"http://{base}"
+        if mount not in self.origin.distributions:
+            raise KeyError(f"no distribution mounted at /{mount}")
+        return f"{SCHEME}://{self.address}/{mount}"
 
     def domain_overrides(self) -> dict[str, str]:
         """Recorded distribution domain -> local replacement (see the module docstring)."""

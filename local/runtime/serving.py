@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Self
@@ -9,11 +10,30 @@ from typing import Self
 LOOPBACK = "127.0.0.1"
 
 
+class PortInUse(OSError):
+    """A fixed port something else already listens on; the message names it."""
+
+    def __init__(self, host: str, port: int, role: str = "a local server") -> None:
+        super().__init__(
+            f"port {port} on {host} (for {role}) is already in use: stop what holds it "
+            f"(`ss -ltnp 'sport = :{port}'` shows it) or choose another --port-base",
+        )
+        self.errno = errno.EADDRINUSE
+        self.port = port
+
+
 class BackgroundServer:
     """Binds ``handler`` on ``host`` (port 0: a free one); ``start``/``stop`` its thread."""
 
-    def __init__(self, handler: type[BaseHTTPRequestHandler], host: str, port: int) -> None:
-        self._server = ThreadingHTTPServer((host, port), handler)
+    def __init__(
+        self, handler: type[BaseHTTPRequestHandler], host: str, port: int, role: str = ""
+    ) -> None:
+        try:
+            self._server = ThreadingHTTPServer((host, port), handler)
+        except OSError as error:
+            if port and error.errno == errno.EADDRINUSE:
+                raise PortInUse(host, port, role or "a local server") from error
+            raise
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
 

@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from local import endpoints
 from local.graph import Graph
 from local.program import REPO_ROOT
 from local.runtime import s3_notifications
@@ -32,7 +33,9 @@ from local.runtime.faults import ENV_VAR as FAULTS_ENV_VAR
 from local.runtime.faults import FaultPlan, Faults
 from local.runtime.http_api import ApiGateway, ApiIdentity, HttpApiServer, RouteSpec
 from local.runtime.pollers import MappingSpec, SqsPoller, StreamPoller
+from local.runtime.ports import PortPlan
 from local.runtime.workers import FunctionRuntime, FunctionSpec, worker_environment
+from local.users import DEFAULT_PASSWORD, sign_in_user
 
 STATE_DIR = REPO_ROOT / ".local"
 PID_FILE = STATE_DIR / "up.pid"
@@ -150,8 +153,11 @@ class Runtime:
         echo: Callable[[str], None] | None = None,
         workers_per_function: int = MAX_WORKERS_PER_FUNCTION,
         faults: FaultPlan | str | None = None,
+        ports: PortPlan | None = None,
     ):
         self.graph = graph
+        self.ports = ports or PortPlan()
+        """Free ports unless the plan has a base (``up --port-base``)."""
         self.log_dir = log_dir
         self.progress = progress
         self.log = RuntimeLog(log_dir / "runtime.log" if log_dir else None, echo)
@@ -212,7 +218,7 @@ class Runtime:
         # Each distribution reads its bucket as its origin access control would: in its account.
         clients = {d.mount: self.client("s3", d.account) for d in found}
         origin = CdnOrigin({d.mount: d for d in found}, clients, log=self.log)
-        cdn = CdnServer(origin).start()
+        cdn = CdnServer(origin, port=self.ports.port("cdn")).start()
         for mount in origin.distributions:
             self.progress(f"CDN /{mount:<9} {cdn.url_base(mount)}")
         return cdn
@@ -303,8 +309,9 @@ class Runtime:
                     RouteSpec(inputs["routeKey"], self._function_for_arn(uri), authorizer)
                 )
             identity = ApiIdentity(api_id=api_id, account=api["account"])
-            server = HttpApiServer(ApiGateway(identity, routes, log=self.log)).start()
             service = stack.rsplit("-", 1)[0]
+            gateway = ApiGateway(identity, routes, log=self.log)
+            server = HttpApiServer(gateway, port=self.ports.api(service)).start()
             apis[service] = ApiEndpoint(
                 stack,
                 api["inputs"].get("name", api["name"]),
@@ -382,6 +389,7 @@ class LocalEnvironment:
         progress: Callable[[str], None] = print,
         echo: Callable[[str], None] | None = None,
         faults: FaultPlan | str | None = None,
+        ports: PortPlan | None = None,
     ):
         self.env = env
         self.state_dir = Path(state_dir)
@@ -389,6 +397,10 @@ class LocalEnvironment:
         self.echo = echo
         self.faults = faults
         """Fault plan for the runtime (faults.py); None: ``MARKETPLACE_FAULTS`` if set."""
+        self.ports = ports or PortPlan()
+        """Where the emulator, CDN and APIs listen (ports.py): free ports unless it has a base."""
+        self.endpoints_file = self.state_dir / endpoints.FILE_NAME
+        """Written once everything serves, removed on stop (endpoints.py)."""
         self.cloud: Any = None
         self.graph: Graph | None = None
         self.runtime: Runtime | None = None
@@ -399,11 +411,12 @@ class LocalEnvironment:
         from local.emulator.deployer import deploy_environment
 
         started = time.monotonic()
+        self.ports.check_free()  # a taken fixed port fails now, not after the deployment
         self.state_dir.mkdir(parents=True, exist_ok=True)
         for old in (self.state_dir / "logs").glob("*.log"):
             old.unlink()
         s3_notifications.install()  # moto drops presigned-POST notifications otherwise
-        self.cloud = EmbeddedCloud().start()
+        self.cloud = EmbeddedCloud(port=self.ports.port("emulator")).start()
         self.progress(f"emulator listening on {self.cloud.endpoint}")
         try:
             self.graph = deploy_environment(
@@ -418,7 +431,9 @@ class LocalEnvironment:
                 progress=self.progress,
                 echo=self.echo,
                 faults=self.faults,
+                ports=self.ports,
             ).start()
+            endpoints.endpoints_of(self).save(self.endpoints_file)
         except BaseException:
             self.stop()
             raise
@@ -426,6 +441,7 @@ class LocalEnvironment:
         return self
 
     def stop(self) -> None:
+        endpoints.remove(self.endpoints_file)
         if self.runtime:
             self.runtime.stop()
             self.runtime = None
@@ -446,17 +462,10 @@ class LocalEnvironment:
         assert self.runtime is not None
         return self.runtime.apis[service].url
 
-    def user(self, username: str, password: str = "Local-passw0rd!") -> dict[str, str]:
+    def user(self, username: str, password: str = DEFAULT_PASSWORD) -> dict[str, str]:
         """Create (if new) and sign in a user; ``{"sub", "id_token", "access_token"}``."""
         assert self.cloud is not None
-        try:
-            sub = self.cloud.create_user(username, password)
-        except Exception as error:
-            if "UsernameExists" not in type(error).__name__ + str(error):
-                raise
-            sub = ""
-        tokens = self.cloud.sign_in(username, password)
-        return {"sub": sub, **tokens}
+        return sign_in_user(self.cloud, username, password)
 
 
 # -- `down` and the pid file --------------------------------------------------------------

@@ -30,8 +30,13 @@ class InvalidSignedUrl(ValueError):
 
 
 def delivery_url(cdn_domain: str, object_key: str) -> str:
-    """The unsigned HTTPS URL of ``object_key`` on the delivery distribution."""
-    return f"https://{cdn_domain}/{quote(object_key.lstrip('/'), safe='/')}"
+    """The unsigned ``https://<cdn_domain>/<key>`` URL of ``object_key`` on the delivery CDN.
+
+    A domain given with its scheme is kept: the local environment's CDN speaks plain HTTP on
+    loopback, and a link must open as it is handed out (local/runtime/cdn.py).
+    """
+    base = cdn_domain if "://" in cdn_domain else f"https://{cdn_domain}"
+    return f"{base.rstrip('/')}/{quote(object_key.lstrip('/'), safe='/')}"
 
 
 @lru_cache(maxsize=4)

@@ -6,7 +6,9 @@ left alone, and stopped at the end of the session.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -28,3 +30,14 @@ def local_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalEnviron
 @pytest.fixture(scope="session")
 def market(local_env: LocalEnvironment) -> Marketplace:
     return Marketplace(local_env)
+
+
+@pytest.fixture(scope="session")
+def curl() -> Callable[[str, Path], subprocess.CompletedProcess[str]]:
+    """GET a URL exactly as given with the real ``curl`` into a file (no TLS or URL options)."""
+
+    def fetch(url: str, output: Path) -> subprocess.CompletedProcess[str]:
+        command = ["curl", "--silent", "--show-error", "--fail", "--output", str(output), url]
+        return subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+
+    return fetch

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from local.runtime.auth import JwtVerifier, Unauthorized
-from local.runtime.cdn import Distribution, check_signature, fetchable
+from local.runtime.cdn import Distribution, check_signature
 from local.runtime.http_api import (
     ApiIdentity,
     Request,
@@ -241,7 +241,7 @@ def test_cdn_signature_check_accepts_only_valid_unexpired_signatures() -> None:
     # GIVEN a delivery distribution trusting key K1
     private, public = pem(KEY)
     distribution = Distribution("delivery", "bucket", public_keys={"K1": public})
-    url = "https://127.0.0.1:9/delivery/licensed/a.jpg"
+    url = "http://127.0.0.1:9/delivery/licensed/a.jpg"
     later = datetime.now(UTC) + timedelta(minutes=5)
     signed = sign_url(url, "K1", private, later)
     # THEN the signed URL passes; expired, foreign-key, unknown-key and re-targeted ones do not
@@ -252,9 +252,19 @@ def test_cdn_signature_check_accepts_only_valid_unexpired_signatures() -> None:
     assert check_signature(signed.replace("a.jpg", "b.jpg"), distribution)
 
 
-def test_fetchable_swaps_scheme_only_for_loopback() -> None:
-    assert fetchable("https://127.0.0.1:5/delivery/x?a=1") == "http://127.0.0.1:5/delivery/x?a=1"
-    assert fetchable("https://d1.cloudfront.net/x") == "https://d1.cloudfront.net/x"
+def test_cdn_signature_covers_scheme_and_host() -> None:
+    # GIVEN a link signed for the local CDN's http://127.0.0.1:9 origin
+    private, public = pem(KEY)
+    distribution = Distribution("delivery", "bucket", public_keys={"K1": public})
+    later = datetime.now(UTC) + timedelta(minutes=5)
+    signed = sign_url("http://127.0.0.1:9/delivery/a.jpg", "K1", private, later)
+    # WHEN it is requested under another scheme or host
+    # THEN the signature does not match, as at CloudFront: no scheme is swapped to make it pass
+    assert check_signature(signed, distribution) is None
+    assert "does not match" in str(check_signature("https" + signed[4:], distribution))
+    assert "does not match" in str(
+        check_signature(signed.replace("127.0.0.1:9", "localhost:9"), distribution)
+    )
 
 
 # -- workers ---------------------------------------------------------------------------------

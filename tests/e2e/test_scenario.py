@@ -7,8 +7,11 @@ each test states one property of the outcome.
 from __future__ import annotations
 
 import io
+import subprocess
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -155,6 +158,21 @@ def test_download_licensed_copy_has_original_size_no_watermark_no_gps(
     assert shown.size == sample.displayed_size
     assert mean_difference(shown, sample.displayed) < WATERMARK_FREE_DIFFERENCE
     assert not licensed.getexif().get_ifd(GPS_IFD)
+
+
+def test_download_link_opens_with_plain_curl_as_given(
+    download_url: str,
+    uploads: dict[str, Any],
+    curl: Callable[[str, Path], subprocess.CompletedProcess[str]],
+    tmp_path: Path,
+) -> None:
+    # GIVEN the link exactly as GET /purchases/{id}/download returned it
+    # WHEN the real curl fetches it, with no option touching TLS or the URL
+    done = curl(download_url, tmp_path / "licensed.jpg")
+    # THEN it downloads the licensed copy (curl fails on an https link to a plain-HTTP CDN)
+    assert done.returncode == 0, f"curl {download_url}: {done.stderr}"
+    licensed = ImageOps.exif_transpose(Image.open(tmp_path / "licensed.jpg"))
+    assert licensed.size == uploads["samples"]["jpeg"].displayed_size
 
 
 def test_preview_rendition_is_public_and_watermarked(

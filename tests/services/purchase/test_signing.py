@@ -125,3 +125,11 @@ def test_delivery_url_quotes_the_object_key() -> None:
     assert delivery_url("cdn.example.com", "licensed/a b.jpg") == (
         "https://cdn.example.com/licensed/a%20b.jpg"
     )
+
+
+def test_delivery_url_keeps_a_scheme_given_with_the_domain() -> None:
+    # GIVEN the local environment's delivery CDN, plain HTTP under a path (a bare domain: https)
+    # WHEN a link is built for it
+    url = delivery_url("http://127.0.0.1:4001/delivery", "licensed/a.jpg")
+    # THEN it is the URL the local CDN serves, scheme and path kept
+    assert url == "http://127.0.0.1:4001/delivery/licensed/a.jpg"
