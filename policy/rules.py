@@ -61,6 +61,8 @@ SSE_TYPES = frozenset(
     }
 )
 BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
+QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy"
+TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
 BUCKET_NOTIFICATION = "aws:s3/bucketNotification:BucketNotification"
 BUCKET_CORS = "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration"
 HTTP_API = "aws:apigatewayv2/api:Api"
@@ -313,15 +315,33 @@ def bucket_policy_tls_only(
     resource_type: str, props: Mapping[str, Any], context: ResourceContext
 ) -> list[str]:
     """A bucket policy denies every request made without TLS."""
-    if resource_type != BUCKET_POLICY or is_unknown(props.get("policy")):
+    if resource_type != BUCKET_POLICY:
+        return []
+    return _tls_only(resource_type, props, context, "s3:*")
+
+
+def queue_and_topic_policies_tls_only(
+    resource_type: str, props: Mapping[str, Any], context: ResourceContext
+) -> list[str]:
+    """Queue and topic policies deny requests made without TLS."""
+    if resource_type not in (QUEUE_POLICY, TOPIC_POLICY):
+        return []
+    actions = "sqs:*" if resource_type == QUEUE_POLICY else "sns:Publish"
+    return _tls_only(resource_type, props, context, actions)
+
+
+def _tls_only(
+    resource_type: str, props: Mapping[str, Any], context: ResourceContext, actions: str
+) -> list[str]:
+    if is_unknown(props.get("policy")):
         return []
     document = _json(props.get("policy"))
     if isinstance(document, Mapping) and _denies_insecure_transport(document):
         return []
     return [
         f"{_label(resource_type, context)}: the policy does not deny requests without TLS. "
-        'Fix: add a Deny statement for s3:* with Condition {"Bool": {"aws:SecureTransport": '
-        '"false"}} (components.iam.deny_insecure_transport).'
+        f'Fix: add a Deny statement for {actions} with Condition {{"Bool": '
+        '{"aws:SecureTransport": "false"}} (components.iam.deny_insecure_transport).'
     ]
 
 
@@ -652,7 +672,7 @@ def cors_configured_origins_only(
     return [
         f"{_label(resource_type, context)}: CORS origin {origin!r} "
         f"{'allows any site' if '*' in str(origin) else 'is not in marketplace:webOrigins'}. "
-        f"Fix: CORS only for the environment's web origins "
+        f"Fix: CORS only for marketplace:webOrigins "
         f"({', '.join(sorted(allowed)) or 'none set'}); components.cors builds it from them."
         for origin in _cors_origins(resource_type, props)
         if not is_unknown(origin) and origin not in allowed
@@ -942,6 +962,11 @@ RULES: tuple[ResourceRule | StackRule, ...] = (
     ),
     ResourceRule(
         "sns-topic-encrypted", "SNS topics are encrypted with a KMS key.", topic_encrypted
+    ),
+    ResourceRule(
+        "sqs-sns-policy-tls-only",
+        "SQS queue and SNS topic policies deny requests made without TLS.",
+        queue_and_topic_policies_tls_only,
     ),
     ResourceRule(
         "dynamodb-table-pitr-and-encryption",
