@@ -237,8 +237,9 @@ def _producer_topic(target: Target, sns: Any, producer: str) -> Result:
             fix = f"deploy {producer_stack} first (producers before consumers)"
             return _failed(name, f"{arn} does not exist", fix)
         fix = (
-            f"the {producer} team's topic policy must allow sns:GetTopicAttributes to account "
-            f"{target.account}, or the topic is missing: deploy {producer_stack} first"
+            f"allow sns:GetTopicAttributes on {arn} to account {target.account} in the "
+            f"{producer} topic's policy and to the deploy role, or, if the topic is missing, "
+            f"deploy {producer_stack} first"
         )
         return _failed(name, f"cannot read {arn} ({code})", fix)
     if not admits_subscription(attributes.get("Policy", ""), target.account):
