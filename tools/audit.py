@@ -10,12 +10,12 @@ tests), then checked by
 
 * every policy rule of ``policy/rules.py``: resource rules on each custom resource with its
   provider's inputs, stack rules on the stack's outputs (as ``tests/policy/conftest.py``);
+  TLS-only bucket, queue and topic policies are among them;
 * the security checks: no wildcard actions, every ARN in the stack's own account (except
   the producer topics it subscribes to), principals only of the own account or, for
   ``sns:Subscribe``, of the declared consumers, function roles trusted only by Lambda for the
-  own account, TLS-only queue and topic policies, the explicit provider assuming the deploy
-  role in the service's account; and, once per project, default providers disabled and no
-  secrets in the environment files.
+  own account, the explicit provider assuming the deploy role in the service's account; and,
+  once per project, default providers disabled and no secrets in the environment files.
 
 The figures (policy documents, statements, buckets, queues, topics, tables, functions,
 subscriptions) are counted from the evaluated program, not asserted. Exit status 1 on any
@@ -64,9 +64,6 @@ FIGURES = (
     "security checks",
 )
 KEY_POLICY_TYPES = frozenset({"aws:kms/key:Key"})
-QUEUE_AND_TOPIC_POLICIES = frozenset(
-    {"aws:sqs/queuePolicy:QueuePolicy", "aws:sns/topicPolicy:TopicPolicy"}
-)
 SECRET_MARKERS = ("PRIVATE KEY", "secure:")
 
 Evaluator = Callable[[Sequence[str]], dict[str, Evaluation]]
@@ -269,19 +266,6 @@ def role_trust(evaluation: Evaluation, context: StackContext) -> Iterator[str]:
             yield f"{role.urn}: Lambda may assume it on behalf of {source!r}"
 
 
-def tls_only_queues_and_topics(evaluation: Evaluation, context: StackContext) -> Iterator[str]:
-    for policy in evaluation.resources:
-        if policy.type not in QUEUE_AND_TOPIC_POLICIES:
-            continue
-        document = json.loads(policy.inputs["policy"])
-        if not any(
-            s.get("Effect") == "Deny"
-            and (s.get("Condition") or {}).get("Bool", {}).get("aws:SecureTransport") == "false"
-            for s in rules.statements(document)
-        ):
-            yield f"{policy.urn}: no statement denies requests without TLS"
-
-
 def explicit_provider(evaluation: Evaluation, context: StackContext) -> Iterator[str]:
     providers = evaluation.of_type(rules.AWS_PROVIDER)
     if len(providers) != 1:
@@ -305,7 +289,6 @@ SECURITY_CHECKS: dict[str, Callable[[Evaluation, StackContext], Iterator[str]]] 
     "arns-in-own-account": foreign_resources,
     "principals-own-or-consumers": foreign_principals,
     "roles-trust-lambda-own-account": role_trust,
-    "queues-and-topics-tls-only": tls_only_queues_and_topics,
     "explicit-provider-own-account": explicit_provider,
 }
 

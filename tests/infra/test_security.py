@@ -12,10 +12,13 @@ from components.iam import RESOURCELESS_ACTIONS
 from components.naming import topic_arn
 from components.settings import load_settings
 from local.program import REPO_ROOT, Evaluation, Resource, config_file_for, load_config
+from policy import rules
 from services.contracts.catalogue import SERVICES
 from tests.infra.conftest import STACKS, as_list, evaluated, policy_documents, statements
+from tests.policy.conftest import resource_checks
 
 KEY_POLICY_TYPES = {"aws:kms/key:Key"}
+TLS_POLICY_TYPES = {rules.QUEUE_POLICY, rules.TOPIC_POLICY}
 
 
 def account_of(stack: str) -> str:
@@ -120,14 +123,38 @@ def test_buckets_block_public_access_encrypt_and_require_tls(stack_name: str) ->
         ), f"{bucket.urn}: no TLS-only statement"
 
 
+def delivered_queues(evaluation: Evaluation) -> list[Resource]:
+    """Queues an SNS subscription or an S3 notification delivers to (so need a policy)."""
+    arns = {
+        s.inputs["endpoint"]
+        for s in evaluation.of_type(rules.TOPIC_SUBSCRIPTION)
+        if s.inputs["protocol"] == "sqs"
+    }
+    arns |= {
+        target["queueArn"]
+        for n in evaluation.of_type(rules.BUCKET_NOTIFICATION)
+        for target in n.inputs["queues"]
+    }
+    return [q for q in evaluation.of_type(rules.QUEUE) if q.outputs["arn"] in arns]
+
+
 @pytest.mark.parametrize("stack_name", STACKS)
 def test_queues_and_topics_require_tls(stack_name: str) -> None:
+    # GIVEN the stack's queue and topic policies, as the policy pack receives them
     evaluation = evaluated(stack_name)
-    for policy in evaluation.of_type("aws:sqs/queuePolicy:QueuePolicy") + evaluation.of_type(
-        "aws:sns/topicPolicy:TopicPolicy"
-    ):
-        document = json.loads(policy.inputs["policy"])
-        assert any(s["Effect"] == "Deny" for s in document["Statement"]), policy.urn
+    checks = [c for c in resource_checks(evaluation) if c[0] in TLS_POLICY_TYPES]
+    # THEN every queue SNS or S3 delivers to, and the events topic, has one
+    covered = {props.get("queueUrl") or props.get("arn") for _, props, _ in checks}
+    for queue in delivered_queues(evaluation):
+        assert queue.outputs["url"] in covered, f"{queue.urn}: no queue policy"
+    if SERVICES[stack_name.split("-")[0]].publishes:
+        [events] = [
+            t for t in evaluation.of_type(rules.TOPIC) if t.inputs["name"].endswith("-events")
+        ]
+        assert events.outputs["arn"] in covered, f"{events.urn}: no topic policy"
+    # AND each denies requests without TLS, by the policy pack's own rule
+    for check in checks:
+        assert rules.queue_and_topic_policies_tls_only(*check) == [], check[2].urn
 
 
 @pytest.mark.parametrize("stack_name", STACKS)

@@ -148,6 +148,26 @@ BAD_RESOURCES = [
     pytest.param("sns-topic-encrypted", rules.TOPIC, {"name": "t", "tags": TAGS},
                  "kms_master_key_id", id="unencrypted-topic"),
     pytest.param(
+        "sqs-sns-policy-tls-only",
+        QUEUE_POLICY,
+        {"queueUrl": "u", "policy": document(
+            allow("sqs:SendMessage", "*", Principal={"Service": "sns.amazonaws.com"}),
+            {"Effect": "Deny", "Action": "sqs:*", "Resource": "*", "Principal": "*",
+             "Condition": {"Bool": {"aws:SecureTransport": "true"}}})},
+        '"aws:SecureTransport": "false"',
+        id="queue-policy-denying-only-tls-requests",
+    ),
+    pytest.param(
+        "sqs-sns-policy-tls-only",
+        TOPIC_POLICY,
+        {"arn": UPLOAD_TOPIC, "policy": document(
+            allow("sns:Publish", UPLOAD_TOPIC, Principal={"AWS": UPLOAD.account}),
+            {"Effect": "Deny", "Action": "sns:Publish", "Resource": UPLOAD_TOPIC,
+             "Principal": "*", "Condition": {"StringNotEquals": {"aws:SourceAccount": "1"}}})},
+        "Deny statement for sns:Publish",
+        id="topic-policy-whose-deny-is-not-about-tls",
+    ),
+    pytest.param(
         "dynamodb-table-pitr-and-encryption",
         rules.TABLE,
         {"name": "t", "serverSideEncryption": {"enabled": True}, "tags": TAGS},
@@ -626,9 +646,43 @@ def test_policy_pack_runs_under_the_engine_protocol_with_the_stacks_config(analy
     assert CATALOG.account in found["own-account-only"].message
 
 
-def test_policy_pack_config_file_is_the_one_the_workflows_use() -> None:
+PULUMI_COMMAND = re.compile(r"^\s*pulumi (preview|up)\b.*$", re.M)
+
+
+def workflow_pulumi_commands() -> list[tuple[str, str, list[str]]]:
+    """(workflow file, pulumi preview/up command, the run steps before it in its job)."""
+    found = []
+    for path in sorted((REPO_ROOT / ".github" / "workflows").glob("*.yml")):
+        for job in yaml.safe_load(path.read_text())["jobs"].values():
+            runs = [step.get("run", "") for step in job.get("steps", [])]
+            for index, run in enumerate(runs):
+                found += [
+                    (path.name, m.group(0), runs[:index]) for m in PULUMI_COMMAND.finditer(run)
+                ]
+    return found
+
+
+def test_workflows_run_this_policy_pack_in_the_venv_they_create() -> None:
+    # GIVEN the pack's manifest and every `pulumi preview`/`pulumi up` the workflows run
     manifest = yaml.safe_load((REPO_ROOT / "policy" / "PulumiPolicy.yaml").read_text())
+    commands = workflow_pulumi_commands()
+    kinds = {(name, command.split()[1]) for name, command, _ in commands}
+    assert kinds >= {("preview.yml", "preview"), ("deploy.yml", "up")}
+    for name, command, earlier in commands:
+        # THEN each passes --policy-pack pointing at this manifest's folder
+        pack = re.search(r"--policy-pack\s+(\S+)", command)
+        assert pack, f"{name}: {command!r} runs without the policy pack"
+        assert (REPO_ROOT / pack.group(1)).resolve() == (REPO_ROOT / "policy"), name
+        # AND the environment's own config file, from which the pack computes the account
+        assert "--config-file Pulumi.${{ matrix.env }}.yaml" in command, name
+        # AND an earlier step of the job ran ./dev, which creates the venv the manifest names
+        dev_steps = [line for run in earlier for line in run.splitlines() if "./dev " in line]
+        assert dev_steps, f"{name}: no ./dev step creates .venv before {command!r}"
     assert manifest["runtime"]["name"] == "python"
-    assert (REPO_ROOT / "policy" / manifest["runtime"]["options"]["virtualenv"]).resolve() == (
-        REPO_ROOT / ".venv"
-    )
+    venv = manifest["runtime"]["options"]["virtualenv"]
+    assert (REPO_ROOT / "policy" / venv).resolve() == (REPO_ROOT / ".venv").resolve()
+    # AND that venv gets pulumi-policy (./dev installs requirements/dev.txt)
+    requirements = (REPO_ROOT / "requirements" / "dev.txt").read_text()
+    assert re.search(r"^pulumi-policy==", requirements, re.M), "pulumi-policy not in dev.txt"
+    dev = (REPO_ROOT / "dev").read_text()
+    assert "VENV=.venv" in dev and "-r requirements/dev.txt" in dev
