@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import pulumi
 import pytest
 
-from components.settings import Settings, SettingsError, decode, load_settings
+from components.settings import NAMESPACE, Settings, SettingsError, decode, load_settings
 from local.program import REPO_ROOT, load_config
 from tests.infra.conftest import evaluate_with
 
@@ -115,11 +117,28 @@ def test_program_surfaces_config_errors_before_creating_anything() -> None:
         evaluate_with("catalog-dev", lambda c: c["marketplace:accounts"].update(purchase="12"))
 
 
-def test_pulumi_values_are_decoded_like_the_cli_hands_them_over() -> None:
-    assert decode('{"upload": "111111111111"}') == {"upload": "111111111111"}
-    assert decode("eu-west-1") == "eu-west-1"
-    assert decode("true") is True
-    assert decode(None) is None
+def as_the_cli_hands_it_over(value: Any) -> str:
+    """The CLI passes every config value as text: objects and lists as JSON, scalars as typed."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, separators=(",", ":"))
+
+
+@pytest.mark.parametrize("env", ["dev", "prod"])
+def test_program_reads_the_settings_the_yaml_states(env: str) -> None:
+    # GIVEN the committed environment file, handed to Pulumi's own config store as text
+    values = load_config(REPO_ROOT / f"Pulumi.{env}.yaml")
+    pulumi.runtime.set_all_config({k: as_the_cli_hands_it_over(v) for k, v in values.items()})
+    config = pulumi.Config(NAMESPACE)
+    try:
+        # WHEN the settings are read the way __main__.py reads them
+        from_program = load_settings(env, lambda key: decode(config.get(key)))
+    finally:
+        pulumi.runtime.set_all_config({})
+    # THEN they are exactly what the YAML says (maps, lists, booleans and numbers included)
+    assert from_program == settings_from(values, env)
+    assert from_program.deletion_protection is (env == "prod")
+    assert isinstance(from_program.log_retention_days, int)
 
 
 def test_sizing_override_reaches_the_function() -> None:
