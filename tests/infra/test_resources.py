@@ -1,4 +1,5 @@
-"""Per-service resources exist with the quality defaults DESIGN.md asks for."""
+"""Per-service resources exist with the quality defaults the README promises (logs with
+retention, alarms, DLQs, encryption, PITR, tags, private CDNs, least-privilege roles)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import json
 import pytest
 
 from local.program import Evaluation, Resource
-from tests.infra.conftest import STACKS, evaluated
+from tests.infra.conftest import STACKS, evaluate_with, evaluated
 
 REQUIRED_TAGS = {"service", "env", "team"}
 
@@ -192,10 +193,31 @@ def test_cdn_buckets_admit_only_their_distribution() -> None:
         assert read["Action"] == ["s3:GetObject"]
 
 
-def test_upload_processor_may_call_rekognition_when_enabled() -> None:
-    policy = json.loads(upload().named("upload-processor-policy").inputs["policy"])
-    actions = {a for s in policy["Statement"] for a in s["Action"]}
-    assert {"rekognition:DetectLabels", "rekognition:DetectModerationLabels"} <= actions
+@pytest.mark.parametrize("labels", [True, False])
+@pytest.mark.parametrize("moderation", [True, False])
+def test_upload_processor_may_call_rekognition_only_for_enabled_switches(
+    labels: bool, moderation: bool
+) -> None:
+    # GIVEN upload-dev with each Rekognition switch set
+    evaluation = evaluate_with(
+        "upload-dev",
+        lambda c: c.update(
+            {
+                "marketplace:rekognitionLabels": labels,
+                "marketplace:rekognitionModeration": moderation,
+            }
+        ),
+    )
+    # WHEN the processor's policy and environment are read
+    policy = json.loads(evaluation.named("upload-processor-policy").inputs["policy"])
+    granted = {a for s in policy["Statement"] for a in s["Action"] if a.startswith("rekognition:")}
+    variables = evaluation.named("upload-processor-function").inputs["environment"]["variables"]
+    # THEN it may call exactly the enabled operations, and its code is told which they are
+    expected = {"rekognition:DetectLabels"} if labels else set()
+    expected |= {"rekognition:DetectModerationLabels"} if moderation else set()
+    assert granted == expected
+    assert variables["REKOGNITION_LABELS"] == str(labels).lower()
+    assert variables["REKOGNITION_MODERATION"] == str(moderation).lower()
 
 
 def test_catalog_table_has_its_query_indexes() -> None:
