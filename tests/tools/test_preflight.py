@@ -419,6 +419,20 @@ def test_preflight_fails_when_the_alarm_email_is_a_placeholder(
     assert set(run.failed()) == {"alarm-email"}
 
 
+def test_preflight_fails_when_another_setting_is_a_placeholder(
+    ready: dict[str, Any], cloud: EmbeddedCloud, team_profile: str, tmp_path: Path, capsys
+) -> None:
+    # GIVEN the committed example account left in place for another service
+    ready[f"{NAMESPACE}:accounts"] = {**ACCOUNTS, "catalog": "222222222222"}
+
+    run = run_preflight("upload-dev", ready, tmp_path, cloud, team_profile, capsys)
+
+    failure = run.failed()["settings-placeholders"]
+    assert "'222222222222' is a placeholder" in failure["detail"]
+    assert "set marketplace:accounts.catalog in Pulumi.dev.yaml" in failure["fix"]
+    assert set(run.failed()) == {"settings-placeholders"}
+
+
 def test_preflight_refuses_a_missing_alarm_email_naming_the_key(
     ready: dict[str, Any], cloud: EmbeddedCloud, team_profile: str, tmp_path: Path, capsys
 ) -> None:
