@@ -33,9 +33,10 @@ def _without_422(document: dict[str, Any]) -> dict[str, Any]:
         for operation in operations.values():
             operation.get("responses", {}).pop("422", None)
     schemas = document.get("components", {}).get("schemas", {})
-    if "HTTPValidationError" not in json.dumps(document.get("paths", {})):
-        schemas.pop("HTTPValidationError", None)
-        schemas.pop("ValidationError", None)
+    if "ValidationError" not in json.dumps(document.get("paths", {})):
+        # ResponseValidationError too: it refers to ValidationError (a dangling $ref otherwise)
+        for unused in ("HTTPValidationError", "ResponseValidationError", "ValidationError"):
+            schemas.pop(unused, None)
     return document
 
 
