@@ -19,6 +19,7 @@ RESOURCELESS_ACTIONS = frozenset(
         "xray:PutTelemetryRecords",
         "rekognition:DetectLabels",
         "rekognition:DetectModerationLabels",
+        "dynamodb:ListStreams",
     }
 )
 """Actions without resource-level permissions: the only ones that may use resource ``*``."""

@@ -63,10 +63,11 @@ class StreamSource(pulumi.ComponentResource):
                         "dynamodb:DescribeStream",
                         "dynamodb:GetRecords",
                         "dynamodb:GetShardIterator",
-                        "dynamodb:ListStreams",
                     ),
                     resources=(stream_arn,),
                 ),
+                # Lambda lists the table's streams too; ListStreams takes no resource.
+                Statement(actions=("dynamodb:ListStreams",), resources=("*",)),
                 Statement(actions=("sqs:SendMessage",), resources=(self.failures.arn,)),
             ],
         )
