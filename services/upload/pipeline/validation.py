@@ -27,7 +27,8 @@ DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error, zlib.
 """What Pillow raises on damaged data (UnidentifiedImageError is an OSError)."""
 
 _ACCEPTED_SIGNATURES = (
-    (b"\xff\xd8\xff", "JPEG"),
+    # SOI alone: stray bytes may follow it (a damaged JPEG, not "not an image").
+    (b"\xff\xd8", "JPEG"),
     (b"\x89PNG\r\n\x1a\n", "PNG"),
 )
 _OTHER_SIGNATURES = (
