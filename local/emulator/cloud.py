@@ -26,6 +26,8 @@ import boto3
 from botocore.config import Config
 from moto.server import ThreadedMotoServer
 
+from local.emulator.s3_cors import MotoServer
+
 LOOPBACK = "127.0.0.1"
 DEFAULT_REGION = "eu-west-1"
 IDENTITY_ACCOUNT = "100000000009"
@@ -84,7 +86,8 @@ class EmbeddedCloud:
             return self
         # One line per request would drown the progress output.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        server = ThreadedMotoServer(ip_address=LOOPBACK, port=self._port, verbose=False)
+        # S3 answers browsers from bucket CORS rules only (local/emulator/s3_cors.py).
+        server = MotoServer(ip_address=LOOPBACK, port=self._port, verbose=False)
         server.start()
         host, port = server.get_host_and_port()
         self._server = server

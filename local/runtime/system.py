@@ -31,7 +31,7 @@ from local.runtime.auth import JwtVerifier, fetch_jwks
 from local.runtime.cdn import CdnOrigin, CdnServer, Distribution
 from local.runtime.faults import ENV_VAR as FAULTS_ENV_VAR
 from local.runtime.faults import FaultPlan, Faults
-from local.runtime.http_api import ApiGateway, ApiIdentity, HttpApiServer, RouteSpec
+from local.runtime.http_api import ApiGateway, ApiIdentity, Cors, HttpApiServer, RouteSpec
 from local.runtime.pollers import MappingSpec, SqsPoller, StreamPoller
 from local.runtime.ports import PortPlan
 from local.runtime.workers import FunctionRuntime, FunctionSpec, worker_environment
@@ -310,7 +310,8 @@ class Runtime:
                 )
             identity = ApiIdentity(api_id=api_id, account=api["account"])
             service = stack.rsplit("-", 1)[0]
-            gateway = ApiGateway(identity, routes, log=self.log)
+            cors = Cors.from_inputs(api["inputs"].get("corsConfiguration"))
+            gateway = ApiGateway(identity, routes, log=self.log, cors=cors)
             server = HttpApiServer(gateway, port=self.ports.api(service)).start()
             apis[service] = ApiEndpoint(
                 stack,
