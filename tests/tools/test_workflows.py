@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +20,13 @@ WORKFLOWS = REPO_ROOT / ".github" / "workflows"
 NAMES = ("test", "preview", "deploy")
 PINNED = re.compile(r"^[\w.-]+/[\w./-]+@(v\d+(\.\d+)*|[0-9a-f]{40})$")
 PREVIEW_COMMAND = (
-    "pulumi preview --diff -s ${{ matrix.stack }} "
-    "--config-file Pulumi.${{ matrix.env }}.yaml --policy-pack policy"
+    'pulumi preview --diff -s ${{ matrix.stack }} --config-file "$config" --policy-pack policy'
 )
 UP_COMMAND = (
-    "pulumi up --yes --diff -s ${{ matrix.stack }} "
-    "--config-file Pulumi.${{ matrix.env }}.yaml --policy-pack policy"
+    'pulumi up --yes --diff -s ${{ matrix.stack }} --config-file "$config" --policy-pack policy'
 )
+STACK_SELECT = 'pulumi stack select --create ${{ matrix.stack }} --config-file "$config"'
+CONFIG_COPY = 'cp Pulumi.${{ matrix.env }}.yaml "$config"'
 
 
 def workflow(name: str) -> dict[str, Any]:
@@ -181,3 +185,121 @@ def test_workflow_pulumi_cli_matches_the_sdk_pin(name: str) -> None:
     for job in workflow(name)["jobs"].values():
         for step in uses(job, "pulumi/actions"):
             assert step["with"]["pulumi-version"] == sdk[1]
+
+
+# -- Pulumi commands: stacks created on first use, shared env files never written ----------------
+
+PULUMI_JOBS = [("preview", "preview", "pulumi preview"), ("deploy", "deploy-dev", "pulumi up"),
+               ("deploy", "deploy-prod", "pulumi up")]  # fmt: skip
+
+
+def pulumi_step(job: dict[str, Any], command: str) -> dict[str, Any]:
+    [step] = [s for s in job["steps"] if command in s.get("run", "")]
+    return step
+
+
+@pytest.mark.parametrize(("name", "job_name", "command"), PULUMI_JOBS)
+def test_workflow_creates_the_stack_before_its_first_preview_or_up(
+    name: str, job_name: str, command: str
+) -> None:
+    script = pulumi_step(workflow(name)["jobs"][job_name], command)["run"]
+    # THEN a stack that was never deployed is created (or selected) first
+    assert STACK_SELECT in script
+    assert script.index("pulumi login") < script.index(STACK_SELECT) < script.index(command)
+
+
+@pytest.mark.parametrize(("name", "job_name", "command"), PULUMI_JOBS)
+def test_workflow_gives_pulumi_a_copy_of_the_shared_env_file(
+    name: str, job_name: str, command: str
+) -> None:
+    job = workflow(name)["jobs"][job_name]
+    script = pulumi_step(job, command)["run"]
+    # THEN every file Pulumi may write into is a throw-away copy in the runner's temp folder
+    assert 'config="$RUNNER_TEMP/' in script
+    assert script.index(CONFIG_COPY) < script.index("pulumi ")
+    given = re.findall(r"--config-file\s+(\S+)", runs(job))
+    assert given and set(given) == {'"$config"'}, given
+    assert not re.search(r"--config-file\s+\S*Pulumi\.", runs(job))
+    # AND a last step fails the job if a shared env file changed anyway
+    check = job["steps"][job["steps"].index(pulumi_step(job, command)) + 1]
+    assert check["run"].strip() == "git diff --exit-code -- 'Pulumi*.yaml'"
+    assert job["env"]["PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER"] == "true"
+
+
+FAKE_PULUMI = """\
+#!{python}
+'''Records its arguments; writes into --config-file what the real CLI writes there.'''
+import json, os, sys
+import yaml
+
+args = sys.argv[1:]
+with open(os.environ["FAKE_PULUMI_LOG"], "a") as log:
+    log.write(json.dumps(args) + "\\n")
+if "--config-file" in args:
+    path = args[args.index("--config-file") + 1]
+    with open(path) as f:
+        document = yaml.safe_load(f)
+    if os.environ.get("PULUMI_CONFIG_PASSPHRASE"):
+        document.setdefault("encryptionsalt", "v1:c2FsdA==:v1:bm9uY2U=:Y2lwaGVy")
+    for index, arg in enumerate(args):
+        if arg == "--config":
+            key, value = args[index + 1].split("=", 1)
+            document["config"][key] = value
+    with open(path, "w") as f:
+        yaml.safe_dump(document, f)
+print("Previewing update (fake)")
+"""
+
+
+def run_script(script: str, job: dict[str, Any], work: Path, tmp_path: Path) -> list[list[str]]:
+    """Run a workflow step's shell as the runner would, with a fake ``pulumi`` on PATH."""
+    values = matrix(["upload-dev"])["include"][0]
+    for key, value in values.items():
+        script = script.replace(f"${{{{ matrix.{key} }}}}", str(value))
+    assert "${{" not in script, script
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "pulumi"
+    fake.write_text(FAKE_PULUMI.format(python=sys.executable))
+    fake.chmod(0o755)
+    runner_temp = tmp_path / "runner-temp"
+    runner_temp.mkdir()
+    log = tmp_path / "calls.jsonl"
+    environment = {
+        **os.environ,
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "RUNNER_TEMP": str(runner_temp),
+        "PULUMI_BACKEND_URL": "s3://state-bucket",
+        "PULUMI_CONFIG_PASSPHRASE": "passphrase",
+        "FAKE_PULUMI_LOG": str(log),
+    }
+    subprocess.run(["bash", "-e", "-c", script], cwd=work, env=environment, check=True)
+    return [json.loads(line) for line in log.read_text().splitlines()]
+
+
+@pytest.mark.parametrize(("name", "job_name", "command"), PULUMI_JOBS)
+def test_workflow_pulumi_step_leaves_the_shared_env_file_unchanged(
+    name: str, job_name: str, command: str, tmp_path: Path
+) -> None:
+    # GIVEN a checkout holding the shared env file, and a pulumi that writes into its
+    # --config-file as the real one does (--config values, a passphrase backend's salt)
+    work = tmp_path / "checkout"
+    work.mkdir()
+    shared = REPO_ROOT / "Pulumi.dev.yaml"
+    (work / "Pulumi.dev.yaml").write_bytes(shared.read_bytes())
+    job = workflow(name)["jobs"][job_name]
+    # WHEN the step's script runs
+    calls = run_script(pulumi_step(job, command)["run"], job, work, tmp_path)
+    # THEN it logged in, created the stack, then ran the command, all on the copy
+    assert [c[0] for c in calls] == ["login", "stack", command.split()[1]]
+    assert calls[1][:4] == ["stack", "select", "--create", "upload-dev"]
+    copies = {c[c.index("--config-file") + 1] for c in calls if "--config-file" in c}
+    assert len(copies) == 1
+    copy = Path(copies.pop())
+    assert copy.parent == tmp_path / "runner-temp"
+    # AND the shared file is byte for byte what it was; the copy took the writes
+    assert (work / "Pulumi.dev.yaml").read_bytes() == shared.read_bytes()
+    written = yaml.safe_load(copy.read_text())
+    assert "encryptionsalt" in written
+    if name == "preview":
+        assert written["config"]["marketplace:deployRoleName"] == "marketplace-preview"
