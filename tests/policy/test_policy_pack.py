@@ -649,15 +649,18 @@ def test_policy_pack_runs_under_the_engine_protocol_with_the_stacks_config(analy
 PULUMI_COMMAND = re.compile(r"^\s*pulumi (preview|up)\b.*$", re.M)
 
 
+ENV_FILE = "Pulumi.${{ matrix.env }}.yaml"
+
+
 def workflow_pulumi_commands() -> list[tuple[str, str, list[str]]]:
-    """(workflow file, pulumi preview/up command, the run steps before it in its job)."""
+    """(workflow file, pulumi preview/up command, its job's run steps up to its own)."""
     found = []
     for path in sorted((REPO_ROOT / ".github" / "workflows").glob("*.yml")):
         for job in yaml.safe_load(path.read_text())["jobs"].values():
             runs = [step.get("run", "") for step in job.get("steps", [])]
             for index, run in enumerate(runs):
                 found += [
-                    (path.name, m.group(0), runs[:index]) for m in PULUMI_COMMAND.finditer(run)
+                    (path.name, m.group(0), runs[: index + 1]) for m in PULUMI_COMMAND.finditer(run)
                 ]
     return found
 
@@ -668,15 +671,19 @@ def test_workflows_run_this_policy_pack_in_the_venv_they_create() -> None:
     commands = workflow_pulumi_commands()
     kinds = {(name, command.split()[1]) for name, command, _ in commands}
     assert kinds >= {("preview.yml", "preview"), ("deploy.yml", "up")}
-    for name, command, earlier in commands:
+    for name, command, steps in commands:
         # THEN each passes --policy-pack pointing at this manifest's folder
         pack = re.search(r"--policy-pack\s+(\S+)", command)
         assert pack, f"{name}: {command!r} runs without the policy pack"
         assert (REPO_ROOT / pack.group(1)).resolve() == (REPO_ROOT / "policy"), name
-        # AND the environment's own config file, from which the pack computes the account
-        assert "--config-file Pulumi.${{ matrix.env }}.yaml" in command, name
+        # AND the environment's config file (or a copy of it made by the same step), from
+        # which the pack computes the stack's account
+        copy = re.search(r'--config-file ("\$\w+")', command)
+        assert f"--config-file {ENV_FILE}" in command or (
+            copy and f"cp {ENV_FILE} {copy.group(1)}" in steps[-1]
+        ), f"{name}: {command!r} does not read {ENV_FILE}"
         # AND an earlier step of the job ran ./dev, which creates the venv the manifest names
-        dev_steps = [line for run in earlier for line in run.splitlines() if "./dev " in line]
+        dev_steps = [line for run in steps[:-1] for line in run.splitlines() if "./dev " in line]
         assert dev_steps, f"{name}: no ./dev step creates .venv before {command!r}"
     assert manifest["runtime"]["name"] == "python"
     venv = manifest["runtime"]["options"]["virtualenv"]
