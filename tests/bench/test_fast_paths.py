@@ -80,15 +80,22 @@ def test_resample_by_reduction_averages_boxes() -> None:
     assert ImageChops.difference(thumbnail.convert("L"), blocks).getbbox() is None
 
 
-@pytest.mark.parametrize("kind", ["palette-with-transparency", "grey-16-bit", "palette"])
+@pytest.mark.parametrize(
+    "kind",
+    ["palette-with-transparency", "grey-16-bit", "palette", "grey-16-bit-keyed", "1-bit-keyed"],
+)
 def test_reduced_in_bands_is_the_whole_image_converted_then_reduced(
     kind: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # GIVEN an image whose mode must be converted before resampling, and small bands
+    photo = images.natural_image(640, 500)
+    ramp = images.decode(images.png_16bit_grey(640, 500))  # 16-bit grey, one level per column
     data = {
         "palette-with-transparency": images.palette_png_with_transparency(640, 500),
         "grey-16-bit": images.png_16bit_grey(640, 500),
-        "palette": images.encode(images.natural_image(640, 500).quantize(64), "PNG"),
+        "palette": images.encode(photo.quantize(64), "PNG"),
+        "grey-16-bit-keyed": images.encode(ramp, "PNG", transparency=ramp.getpixel((320, 0))),
+        "1-bit-keyed": images.encode(photo.convert("1"), "PNG", transparency=0),
     }[kind]
     image = images.decode(data)
     monkeypatch.setattr(renditions, "BAND_PIXELS", 640 * 21)  # 7 rows of 3: a partial band too

@@ -54,22 +54,17 @@ def _keyed(image: Image.Image) -> bool:
 def _eight_bit_grey(image: Image.Image) -> Image.Image:
     """16-bit (or 32-bit integer) grey scaled to 8 bits, its colour key as an alpha band.
 
-    convert("L") would clip every value above 255 to white, and Pillow's own keyed conversion
-    of "I" compares the key with clipped values; a lookup table over the 16-bit range does both
-    right (values beyond it, which no PNG holds, clamp to its ends).
+    convert("L") would clip every value above 255 to white: values are scaled first. Pillow's
+    own keyed conversion of "I" compares the key with clipped values, so the alpha band comes
+    from a lookup table over the 16-bit range (values beyond it, which no PNG holds, clamp).
     """
-    wide = image if image.mode == "I" else image.convert("I")
-    grey = wide.point(_sixteen_to_eight(), "L")
+    grey = image.point(lambda value: value * (1 / 256)).convert("L")
     key = image.info.get("transparency")
     if isinstance(key, int):
+        wide = image if image.mode == "I" else image.convert("I")
         grey = Image.merge("LA", (grey, wide.point(_opaque_except(key), "L")))
     grey.info.pop("transparency", None)  # inherited from `image`; it named 16-bit values
     return grey
-
-
-@functools.cache
-def _sixteen_to_eight() -> list[int]:
-    return [round(value / 257) for value in range(_SIXTEEN_BIT_RANGE)]
 
 
 @functools.lru_cache(maxsize=4)
