@@ -29,7 +29,8 @@ class Graph:
 
     ``accounts``: service (and ``"identity"``) -> account id.
     ``credentials``: account id -> ``{"aws_access_key_id", "aws_secret_access_key",
-    "aws_session_token"}`` from STS AssumeRole in the emulator.
+    "aws_session_token"}`` of the account's platform role (the emulated AWS services).
+    ``role_credentials``: role ARN -> the same, for each function's execution role.
     ``stacks``: stack name -> resources as dicts ``{type, name, urn, parent, id, inputs,
     outputs, account, emulated}`` (outputs hold the emulator's real identifiers; ``emulated``
     is false for what the runtime serves instead: functions, mappings, APIs, CDNs, alarms).
@@ -43,6 +44,7 @@ class Graph:
     region: str
     accounts: dict[str, str] = field(default_factory=dict)
     credentials: dict[str, dict[str, str]] = field(default_factory=dict)
+    role_credentials: dict[str, dict[str, str]] = field(default_factory=dict)
     stacks: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     stack_outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
     identity: dict[str, Any] = field(default_factory=dict)

@@ -6,7 +6,13 @@ client built with them creates and sees only that account's resources - as each 
 deployment role and functions would in AWS. The identity account holds a Cognito user
 pool; moto signs its tokens with a fixed key and serves the JWKS over HTTP at
 ``<endpoint>/<pool id>/.well-known/jwks.json``, so the local JWT check is a real one.
-moto does not enforce IAM policies: roles and policies are created for inspection only.
+
+IAM is enforced once ``enforce_iam()`` is called (local/emulator/iam_enforcement.py says
+what moto judges and what it cannot): before that, ``bootstrap_account`` creates in each
+account the platform role (``marketplace-local``, everything: it stands for AWS's own
+services, such as Lambda polling a queue or CloudFront reading its origin) and the roles a
+deployment assumes; afterwards every call is made as a real principal and authorized by its
+policies. The operator user that assumes the roles lives in moto's default account.
 
 moto's state is global to the Python process: two clouds running at once in one process
 share it (keep them apart with different account ids), and it is wiped when the last
@@ -15,10 +21,13 @@ running cloud of the process stops.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 import threading
 import time
 import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +35,7 @@ import boto3
 from botocore.config import Config
 from moto.server import ThreadedMotoServer
 
+from local.emulator import iam_enforcement
 from local.emulator.s3_cors import MotoServer
 
 LOOPBACK = "127.0.0.1"
@@ -37,8 +47,22 @@ BOOTSTRAP_CREDENTIALS = {
     "aws_secret_access_key": "bootstrap",
     "aws_session_token": "bootstrap",
 }
-"""Only used to call STS AssumeRole; moto maps unknown keys to its default account."""
+"""Only used before IAM is enforced, to create the operator; moto maps unknown keys to its
+default account."""
+OPERATOR_USER = "marketplace-local-operator"
+OPERATOR_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "arn:aws:iam::*:role/*"}
+    ],
+}
+"""The operator may only assume roles: everything else is done as the role assumed."""
 ROLE_NAME = "marketplace-local"
+PLATFORM_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+}
+"""The platform role stands for AWS's own services (pollers, CDN, notifications)."""
 CLIENT_CONFIG = Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=5)
 
 
@@ -72,8 +96,9 @@ class EmbeddedCloud:
         self.region = region
         self._port = port
         self._server: ThreadedMotoServer | None = None
-        self._credentials: dict[str, dict[str, str]] = {}
-        self._clients: dict[tuple[str, str, str], Any] = {}
+        self._credentials: dict[tuple[str, str], dict[str, str]] = {}
+        self._operator: dict[str, str] = dict(BOOTSTRAP_CREDENTIALS)
+        self._clients: dict[tuple[str, str, str, str], Any] = {}
         self._lock = threading.Lock()
         self._session = boto3.session.Session()  # not the default one: ours, under our lock
         self.identity: Identity | None = None
@@ -94,7 +119,69 @@ class EmbeddedCloud:
         self.endpoint = f"http://{host}:{port}"
         with EmbeddedCloud._running_lock:
             EmbeddedCloud._running += 1
+        self._operator = self._create_operator()
         return self
+
+    def _create_operator(self) -> dict[str, str]:
+        iam = self._session.client(
+            "iam",
+            endpoint_url=self.endpoint,
+            region_name=self.region,
+            config=CLIENT_CONFIG,
+            **BOOTSTRAP_CREDENTIALS,
+        )
+        # Another cloud of this process may have made it (moto's state is shared).
+        with contextlib.suppress(iam.exceptions.EntityAlreadyExistsException):
+            iam.create_user(UserName=OPERATOR_USER)
+        iam.put_user_policy(
+            UserName=OPERATOR_USER,
+            PolicyName="assume-roles",
+            PolicyDocument=json.dumps(OPERATOR_POLICY),
+        )
+        key = iam.create_access_key(UserName=OPERATOR_USER)["AccessKey"]
+        return {
+            "aws_access_key_id": key["AccessKeyId"],
+            "aws_secret_access_key": key["SecretAccessKey"],
+        }
+
+    def bootstrap_account(
+        self, account: str, roles: Mapping[str, tuple[str, Mapping[str, str]]] | None = None
+    ) -> None:
+        """The platform role and ``roles`` (name -> (policy JSON, tags)) in ``account``.
+
+        Call before ``enforce_iam``: in AWS this is the account's bootstrap, done by an
+        administrator (docs/deploy-roles/README.md).
+        """
+        iam = self.client("iam", account)
+        wanted = {ROLE_NAME: (json.dumps(PLATFORM_POLICY), {}), **(roles or {})}
+        trust = json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            }
+        )
+        for name, (policy, tags) in wanted.items():
+            with contextlib.suppress(iam.exceptions.EntityAlreadyExistsException):
+                iam.create_role(
+                    RoleName=name,
+                    AssumeRolePolicyDocument=trust,
+                    Tags=[{"Key": k, "Value": v} for k, v in tags.items()],
+                )
+            iam.put_role_policy(RoleName=name, PolicyName=name, PolicyDocument=policy)
+
+    def enforce_iam(self) -> None:
+        """From now on every request to this cloud is authorized by IAM (as far as moto can)."""
+        iam_enforcement.enforce(self._require_endpoint())
+
+    @property
+    def iam_enforced(self) -> bool:
+        return bool(self.endpoint) and iam_enforcement.is_enforced(self.endpoint)
 
     def stop(self) -> None:
         server, self._server = self._server, None
@@ -104,6 +191,7 @@ class EmbeddedCloud:
             EmbeddedCloud._running -= 1
             if EmbeddedCloud._running == 0:
                 self._reset_emulator()
+        iam_enforcement.release(self.endpoint)
         server.stop()
         self._credentials.clear()
         self._clients.clear()
@@ -127,24 +215,29 @@ class EmbeddedCloud:
 
     # -- accounts ------------------------------------------------------------------------
 
-    def credentials(self, account: str) -> dict[str, str]:
-        """boto3 credential kwargs acting in ``account`` (STS AssumeRole, cached)."""
+    def credentials(self, account: str, role: str = ROLE_NAME) -> dict[str, str]:
+        """boto3 credential kwargs of ``role`` in ``account`` (STS AssumeRole, cached)."""
         with self._lock:
-            if account not in self._credentials:
-                self._credentials[account] = self._assume(account)
-            return dict(self._credentials[account])
+            if (account, role) not in self._credentials:
+                self._credentials[account, role] = self._assume(account, role)
+            return dict(self._credentials[account, role])
 
-    def _assume(self, account: str) -> dict[str, str]:
+    def role_credentials(self, role_arn: str) -> dict[str, str]:
+        """Credentials of the role ``arn:aws:iam::<account>:role/<name>``."""
+        account, name = role_arn.split(":")[4], role_arn.rsplit("/", 1)[-1]
+        return self.credentials(account, name)
+
+    def _assume(self, account: str, role: str) -> dict[str, str]:
         sts = self._session.client(
             "sts",
             endpoint_url=self._require_endpoint(),
             region_name=self.region,
             config=CLIENT_CONFIG,
-            **BOOTSTRAP_CREDENTIALS,
+            **self._operator,
         )
         response = sts.assume_role(
-            RoleArn=f"arn:aws:iam::{account}:role/{ROLE_NAME}",
-            RoleSessionName=f"local-{account}",
+            RoleArn=f"arn:aws:iam::{account}:role/{role}",
+            RoleSessionName=f"local-{role}"[:64],
         )
         creds = response["Credentials"]
         return {
@@ -153,14 +246,16 @@ class EmbeddedCloud:
             "aws_session_token": creds["SessionToken"],
         }
 
-    def session(self, account: str) -> boto3.Session:
-        return boto3.Session(region_name=self.region, **self.credentials(account))
+    def session(self, account: str, role: str = ROLE_NAME) -> boto3.Session:
+        return boto3.Session(region_name=self.region, **self.credentials(account, role))
 
-    def client(self, service: str, account: str, region: str | None = None) -> Any:
-        """A cached boto3 client for ``service`` in ``account`` (clients are thread-safe)."""
+    def client(
+        self, service: str, account: str, region: str | None = None, role: str = ROLE_NAME
+    ) -> Any:
+        """A cached boto3 client for ``service`` as ``role`` in ``account`` (thread-safe)."""
         region = region or self.region
-        key = (service, account, region)
-        credentials = self.credentials(account)
+        key = (service, account, region, role)
+        credentials = self.credentials(account, role)
         with self._lock:
             if key not in self._clients:
                 self._clients[key] = self._session.client(

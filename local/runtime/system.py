@@ -96,6 +96,7 @@ def function_specs(graph: Graph) -> dict[str, FunctionSpec]:
             timeout_seconds=float(inputs.get("timeout") or 3),
             memory_mb=int(inputs.get("memorySize") or 128),
             arn=outputs.get("arn", ""),
+            role_arn=str(inputs.get("role") or ""),
         )
     return specs
 
@@ -235,7 +236,7 @@ class Runtime:
         for name, spec in specs.items():
             env = worker_environment(
                 spec,
-                self.graph.credentials_for(spec.account),
+                self.graph.role_credentials[spec.role_arn],
                 self.graph.endpoint,
                 self.graph.region,
                 self.environment_overrides(spec),

@@ -2,10 +2,11 @@
 
 Why processes and not threads: a handler module reads its configuration from environment
 variables and creates its boto3 clients at import, with whatever credentials the process
-has. Giving every function its own process with *exactly* its recorded environment plus its
-own service account's credentials means a handler that reaches into another service's table
-fails here as it would in AWS (the table does not exist in its account), and two functions
-never share module state.
+has. Giving every function its own process with *exactly* its recorded environment plus the
+credentials of its own execution role means every AWS call a handler makes is authorized by
+that role's least-privilege policy (IAM is enforced in the emulator), a handler that reaches
+into another service's table fails here as it would in AWS (the table does not exist in its
+account), and two functions never share module state.
 
 Protocol: JSON lines. The child prints one ``{"ready": true}`` (or an init error) once its
 handler is imported, then answers each request line ``{"event", "context"}`` with exactly one
@@ -54,6 +55,8 @@ class FunctionSpec:
     timeout_seconds: float = 10.0
     memory_mb: int = 512
     arn: str = ""
+    role_arn: str = ""
+    """The execution role: the worker runs with its credentials, so IAM judges every call."""
 
 
 @dataclass(frozen=True)
