@@ -121,7 +121,12 @@ def encoded(case: Case) -> bytes:
 
 def appearance(data: bytes) -> Image.Image:
     """How `data` looks on a white page, as displayed: Pillow's plain full-size way."""
-    rgba = plain_rgba(ImageOps.exif_transpose(images.decode(data)))
+    return on_white(ImageOps.exif_transpose(images.decode(data)))
+
+
+def on_white(image: Image.Image) -> Image.Image:
+    """`image` (any mode) as RGB on a white page: transparent pixels are white."""
+    rgba = plain_rgba(image)
     page = Image.new("RGB", rgba.size, (255, 255, 255))
     page.paste(rgba.convert("RGB"), mask=rgba.getchannel("A"))
     return page

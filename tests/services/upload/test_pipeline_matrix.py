@@ -24,6 +24,7 @@ from services.upload.pipeline import (
     Renditions,
     process_image,
 )
+from services.upload.pipeline.modes import resamplable, to_rgb
 from services.upload.pipeline.renditions import fit_within
 from tests.services.upload import images, matrix
 
@@ -91,6 +92,22 @@ def test_appearance_check_catches_a_wrong_orientation() -> None:
 
     # THEN only the right one is within the tolerance
     assert looks_like(thumbnail, right) < MEAN_TOLERANCE < looks_like(thumbnail, wrong)
+
+
+@pytest.mark.parametrize("mode", matrix.MODES)
+@pytest.mark.parametrize("transparent", matrix.TRANSPARENCY, ids=["opaque", "transparent"])
+def test_colour_conversion_shows_every_mode_as_pillow_does(mode: str, transparent: bool) -> None:
+    # GIVEN decoded pixels of this mode, with a colour key or alpha when transparent (also
+    # modes no file format here yields, such as 32-bit "I", which older Pillows decoded)
+    image = matrix.source_image(matrix.Case("PNG", mode, transparent, False, 1, (37, 23)))
+
+    # WHEN made resamplable and converted for a JPEG rendition, at full size
+    rgb, _ = to_rgb(resamplable(image), None)
+
+    # THEN every pixel is Pillow's plain rendering on white, to a grey level
+    assert rgb.mode == "RGB"
+    difference = ImageChops.difference(rgb, matrix.on_white(image))
+    assert max(high for _, high in difference.getextrema()) <= 1
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
