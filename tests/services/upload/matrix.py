@@ -16,7 +16,9 @@ from __future__ import annotations
 import functools
 import itertools
 import math
+import struct
 import warnings
+import zlib
 from dataclasses import dataclass
 
 from PIL import Image, ImageCms, ImageDraw, ImageOps
@@ -190,3 +192,70 @@ def cases() -> list[Case]:
         for kind in kinds()
         for orientation, shape in itertools.product(ORIENTATIONS, SHAPES)
     ]
+
+
+PNG_COLOUR_TYPES = {0: (1, 2, 4, 8, 16), 2: (8, 16), 3: (1, 2, 4, 8), 4: (8, 16), 6: (8, 16)}
+"""The PNG specification's table (section 11.2.2): colour type -> allowed bit depths. Pillow
+writes only some of these, other encoders write all of them."""
+_PNG_SAMPLES = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
+_KEYED_COLOUR_TYPES = (0, 2, 3)
+"""Types that may carry a tRNS chunk (the others have an alpha sample)."""
+
+
+def png_of_type(colour_type: int, bit_depth: int, keyed: bool, size: tuple[int, int]) -> bytes:
+    """A PNG written chunk by chunk: blocks of 16 px, each one sample value, tRNS if `keyed`.
+
+    The key (tRNS) names the value of the second block; palettes are a grey ramp.
+    """
+    width, height = size
+    top = (1 << bit_depth) - 1
+    levels = [top * step // 5 for step in range(6)]
+
+    def sample(x: int, y: int) -> int:
+        return levels[(x // 16 + 3 * (y // 16)) % len(levels)]
+
+    samples = _PNG_SAMPLES[colour_type]
+    rows = []
+    for y in range(height):
+        values = [sample(x, y) for x in range(width) for _ in range(samples)]
+        rows.append(b"\x00" + _packed(values, bit_depth))
+    chunks = [(b"IHDR", struct.pack(">IIBBBBB", width, height, bit_depth, colour_type, 0, 0, 0))]
+    if colour_type == 3:
+        chunks.append((b"PLTE", bytes(v * 255 // top for v in range(top + 1) for _ in range(3))))
+    if keyed:
+        key = levels[1]
+        chunks.append((b"tRNS", _trns(colour_type, key, bit_depth)))
+    chunks += [(b"IDAT", zlib.compress(b"".join(rows))), (b"IEND", b"")]
+    return images.png_from_chunks(chunks)
+
+
+def png_types() -> list[tuple[int, int, bool]]:
+    """(colour type, bit depth, keyed) for every combination the specification allows."""
+    return [
+        (colour_type, bit_depth, keyed)
+        for colour_type, depths in PNG_COLOUR_TYPES.items()
+        for bit_depth in depths
+        for keyed in (False, True)
+        if colour_type in _KEYED_COLOUR_TYPES or not keyed
+    ]
+
+
+def _trns(colour_type: int, key: int, bit_depth: int) -> bytes:
+    if colour_type == 3:
+        return bytes(0 if index == key else 255 for index in range(key + 1))
+    return struct.pack(">H", key) * (3 if colour_type == 2 else 1)
+
+
+def _packed(values: list[int], bit_depth: int) -> bytes:
+    if bit_depth == 16:
+        return b"".join(struct.pack(">H", value) for value in values)
+    if bit_depth == 8:
+        return bytes(values)
+    per_byte = 8 // bit_depth
+    values = values + [0] * (-len(values) % per_byte)
+    return bytes(
+        sum(
+            value << (8 - bit_depth * (i + 1)) for i, value in enumerate(values[at : at + per_byte])
+        )
+        for at in range(0, len(values), per_byte)
+    )

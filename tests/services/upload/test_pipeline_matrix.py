@@ -7,7 +7,9 @@ ICC profile x EXIF orientation 1-8 x shape (1 x 1, 1 x 10000, 10000 x 1, 37 x 23
 no combination is sampled away: ~2,200 cases, about a minute on one core.
 
 Every file in it is valid (Pillow wrote it and decodes it), so each must be published; a
-rejection fails the test with its reason, and any other exception fails it as is.
+rejection fails the test with its reason, and any other exception fails it as is. Files
+Pillow cannot write come from other encoders too: every PNG colour type x bit depth of the
+specification, with and without a tRNS key, is written chunk by chunk and must be published.
 """
 
 from __future__ import annotations
@@ -141,3 +143,28 @@ def test_process_image_publishes_every_valid_mode_and_shape(case: matrix.Case) -
     assert not [secret for secret in PRIVATE if secret in result.licensed]
     assert not licensed.getexif().get_ifd(images.GPS_IFD)
     assert not {"xmp", "XML:com.adobe.xmp", "comment", "Comment"} & set(licensed.info)
+
+
+PNG_TYPES = matrix.png_types()
+
+
+@pytest.mark.parametrize(
+    ("colour_type", "bit_depth", "keyed"),
+    PNG_TYPES,
+    ids=[f"type{t}-{d}bit-{'trns' if k else 'plain'}" for t, d, k in PNG_TYPES],
+)
+def test_process_image_publishes_every_png_colour_type_and_bit_depth(
+    colour_type: int, bit_depth: int, keyed: bool
+) -> None:
+    # GIVEN a PNG of a colour type and bit depth the specification allows, with a tRNS colour
+    # key when keyed (written chunk by chunk: Pillow itself writes only some of these)
+    data = matrix.png_of_type(colour_type, bit_depth, keyed, (64, 48))
+
+    # WHEN processed
+    result = published(data)
+
+    # THEN it is published, looking as Pillow shows it, with the original's pixels licensed
+    thumbnail = images.decode(result.thumbnail)
+    assert (thumbnail.mode, thumbnail.size) == ("RGB", (64, 48))
+    assert looks_like(thumbnail, matrix.appearance(data)) < MEAN_TOLERANCE
+    assert images.decode(result.licensed).tobytes() == images.decode(data).tobytes()
