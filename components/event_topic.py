@@ -56,6 +56,17 @@ class EventTopic(pulumi.ComponentResource):
             deny_insecure_transport((arn,), ("sns:Publish",)),
         ]
         statements += [self._subscribe_statement(arn, a) for a in args.subscriber_accounts]
+        if args.subscriber_accounts:
+            # A consumer's `./dev preflight` checks the topic exists before its first deploy.
+            statements.append(
+                Statement(
+                    actions=("sns:GetTopicAttributes",),
+                    resources=(arn,),
+                    principals={
+                        "AWS": [f"arn:aws:iam::{a}:root" for a in sorted(args.subscriber_accounts)]
+                    },
+                )
+            )
         return aws.sns.TopicPolicy(
             f"{self._name}-policy",
             arn=arn,

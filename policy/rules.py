@@ -557,7 +557,7 @@ def resources_in_own_account(
             "the producer topics this service subscribes to (services/contracts/catalogue.py) "
             "may be in another account; anything else must be this stack's own resource."
         )
-    for where, problem in _principal_problems(props, stack):
+    for where, problem in principal_problems(props, stack):
         problems.append(f"{label}: {where} {problem}")
     return problems
 
@@ -628,8 +628,13 @@ def _is_foreign(value: str, stack: StackContext) -> bool:
     return not any(value == t or value.startswith(f"{t}:") for t in stack.producer_topics)
 
 
-def _principal_problems(props: Mapping[str, Any], stack: StackContext) -> Iterator[tuple[str, str]]:
-    """Allow statements name own-account principals, or consumer accounts for sns:Subscribe."""
+CONSUMER_ACTIONS = frozenset({"sns:Subscribe", "sns:GetTopicAttributes"})
+"""What a producer's topic may grant its consumer accounts: subscribing their own queues,
+and reading the topic (a consumer's `./dev preflight` checks it exists)."""
+
+
+def principal_problems(props: Mapping[str, Any], stack: StackContext) -> Iterator[tuple[str, str]]:
+    """Allow statements name own-account principals, or consumer accounts for CONSUMER_ACTIONS."""
     for where, document in policy_documents(props):
         for index, statement in enumerate(statements(document)):
             if statement.get("Effect") != "Allow" or "Principal" not in statement:
@@ -655,12 +660,13 @@ def _principal_problem(entry: Any, statement: Mapping[str, Any], stack: StackCon
     account = entry if ACCOUNT_ID.match(entry) else (match["account"] if match else "")
     if not ACCOUNT_ID.match(account) or account == stack.account:
         return None
-    subscribe_only = set(_as_list(statement.get("Action"))) <= {"sns:Subscribe"}
-    if subscribe_only and account in stack.consumer_accounts:
+    consumer_only = set(_as_list(statement.get("Action"))) <= CONSUMER_ACTIONS
+    if consumer_only and account in stack.consumer_accounts:
         return None
     return (
         f"grants {entry} in account {account}. Fix: only the consumer accounts the event "
-        "catalogue names may be granted, and only sns:Subscribe on this service's topic."
+        "catalogue names may be granted, and only sns:Subscribe (their own queues) and "
+        "sns:GetTopicAttributes on this service's topic."
     )
 
 

@@ -243,15 +243,10 @@ def foreign_resources(evaluation: Evaluation, context: StackContext) -> Iterator
 
 
 def foreign_principals(evaluation: Evaluation, context: StackContext) -> Iterator[str]:
-    for resource, statement in allow_statements(evaluation):
-        principals = (statement.get("Principal") or {}).get("AWS", [])
-        subscribe_only = _as_list(statement.get("Action")) == ["sns:Subscribe"]
-        for principal in _as_list(principals):
-            owner = principal if principal.isdigit() else principal.split(":")[4]
-            if owner == context.account:
-                continue
-            if not (subscribe_only and owner in context.consumer_accounts):
-                yield f"{resource.urn}: grants {statement.get('Action')} to {principal}"
+    """The policy pack's principal rule (one declaration), on every resource's documents."""
+    for resource in evaluation.resources:
+        for where, problem in rules.principal_problems(resource.inputs, context):
+            yield f"{resource.urn}: {where} {problem}"
 
 
 def role_trust(evaluation: Evaluation, context: StackContext) -> Iterator[str]:

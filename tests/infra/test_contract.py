@@ -59,11 +59,11 @@ def test_producer_topic_admits_exactly_its_consumer_accounts() -> None:
     upload = evaluated("upload-dev")
     [policy] = upload.of_type("aws:sns/topicPolicy:TopicPolicy")
     statements = json.loads(policy.inputs["policy"])["Statement"]
-    [subscribe] = [s for s in statements if "sns:Subscribe" in s["Action"]]
-    assert subscribe["Principal"]["AWS"] == [
-        "arn:aws:iam::222222222222:root",
-        "arn:aws:iam::333333333333:root",
-    ]
+    consumers = ["arn:aws:iam::222222222222:root", "arn:aws:iam::333333333333:root"]
+    subscribers = [s["Principal"]["AWS"] for s in statements if "sns:Subscribe" in s["Action"]]
+    assert sorted(subscribers) == consumers  # one statement per account: its own queues only
+    [read] = [s for s in statements if s["Action"] == ["sns:GetTopicAttributes"]]
+    assert read["Principal"]["AWS"] == consumers  # what `./dev preflight` reads
     [publish] = [s for s in statements if s["Effect"] == "Allow" and "sns:Publish" in s["Action"]]
     roles = {r.outputs["arn"] for r in upload.of_type("aws:iam/role:Role")}
     assert set(publish["Principal"]["AWS"]) == roles
