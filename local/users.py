@@ -1,9 +1,8 @@
 """Local users: sign a user up (if new) and in against the local Cognito pool.
 
 ``LocalEnvironment.user`` (the demo, the tests, ``up``'s banner) and ``./dev token`` (any
-terminal, while ``up`` runs) share this: the environment acts as the pool's administrator
-and confirms the user at once - the step an e-mail code would take in AWS - then signs in
-with USER_PASSWORD_AUTH through the public app client, as a front end does.
+terminal, while ``up`` runs) share this: sign-up, confirmation and USER_PASSWORD_AUTH through
+the public app client, as a front end does.
 """
 
 from __future__ import annotations
@@ -22,18 +21,49 @@ DEFAULT_PASSWORD = "Local-passw0rd!"
 def sign_in_user(
     cloud: EmbeddedCloud, username: str, password: str = DEFAULT_PASSWORD
 ) -> dict[str, str]:
-    """Create (if new) and sign in ``username``: ``{"sub", "id_token", "access_token", ...}``.
+    """Sign ``username`` up (if new) and in: ``{"sub", "id_token", "access_token", ...}``.
 
-    ``sub`` is empty for a user that existed; a wrong password for one is Cognito's
-    ``NotAuthorizedException``.
+    Only the pool's public operations, as a front end calls them (no AWS credentials, so it
+    works from any terminal with IAM enforced): SignUp, ConfirmSignUp (the local pool takes
+    any code: the step an e-mailed code is in AWS), InitiateAuth. ``sub`` is empty for a
+    user that existed; a wrong password for one is Cognito's ``NotAuthorizedException``.
     """
+    import boto3
+    from botocore import UNSIGNED
+    from botocore.config import Config
+
+    identity = cloud.identity
+    if identity is None:
+        raise RuntimeError("no identity provider in this environment")
+    cognito = boto3.client(
+        "cognito-idp",
+        endpoint_url=cloud.endpoint,
+        region_name=cloud.region,
+        config=Config(signature_version=UNSIGNED),
+    )
     try:
-        sub = cloud.create_user(username, password)
-    except Exception as error:
-        if "UsernameExists" not in type(error).__name__ + str(error):
-            raise
+        sub = cognito.sign_up(
+            ClientId=identity.client_id,
+            Username=username,
+            Password=password,
+            UserAttributes=[{"Name": "email", "Value": f"{username}@example.com"}],
+        )["UserSub"]
+        cognito.confirm_sign_up(
+            ClientId=identity.client_id, Username=username, ConfirmationCode="000000"
+        )
+    except cognito.exceptions.UsernameExistsException:
         sub = ""
-    return {"sub": sub, **cloud.sign_in(username, password)}
+    result = cognito.initiate_auth(
+        ClientId=identity.client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": username, "PASSWORD": password},
+    )["AuthenticationResult"]
+    return {
+        "sub": sub,
+        "id_token": result["IdToken"],
+        "access_token": result["AccessToken"],
+        "refresh_token": result.get("RefreshToken", ""),
+    }
 
 
 def attach(endpoints: Endpoints) -> EmbeddedCloud:

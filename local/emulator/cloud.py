@@ -149,11 +149,22 @@ class EmbeddedCloud:
     ) -> None:
         """The platform role and ``roles`` (name -> (policy JSON, tags)) in ``account``.
 
-        Call before ``enforce_iam``: in AWS this is the account's bootstrap, done by an
-        administrator (docs/deploy-roles/README.md).
+        In AWS this is the account's bootstrap, done once by its administrator
+        (docs/deploy-roles/README.md); like the root user, it is not judged by IAM here.
         """
+        enforced = self.iam_enforced
+        iam_enforcement.release(self._require_endpoint())
+        try:
+            self._create_roles(account, roles or {})
+        finally:
+            if enforced:
+                self.enforce_iam()
+
+    def _create_roles(
+        self, account: str, roles: Mapping[str, tuple[str, Mapping[str, str]]]
+    ) -> None:
         iam = self.client("iam", account)
-        wanted = {ROLE_NAME: (json.dumps(PLATFORM_POLICY), {}), **(roles or {})}
+        wanted = {ROLE_NAME: (json.dumps(PLATFORM_POLICY), {}), **roles}
         trust = json.dumps(
             {
                 "Version": "2012-10-17",
@@ -178,6 +189,11 @@ class EmbeddedCloud:
     def enforce_iam(self) -> None:
         """From now on every request to this cloud is authorized by IAM (as far as moto can)."""
         iam_enforcement.enforce(self._require_endpoint())
+
+    @property
+    def operator_credentials(self) -> dict[str, str]:
+        """The operator user's keys: it may only assume roles."""
+        return dict(self._operator)
 
     @property
     def iam_enforced(self) -> bool:

@@ -25,9 +25,10 @@ What moto judges, and what it cannot (each has a canary in
   AWS authorizes each item as ``PutItem``, ``UpdateItem``, ``DeleteItem``,
   ``ConditionCheckItem`` or ``GetItem`` on its table. moto asks for the operation's name,
   which no correct policy grants: ``authorize_transactions_per_item`` asks for each item's.
-- **Presigned S3 requests** (query-string or POST-form signatures) carry no Authorization
-  header, which moto's check requires: ``let_presigned_s3_requests_through`` lets them pass
-  unjudged. The signer's ``s3:PutObject``/``GetObject`` grant is checked statically only.
+- **Unsigned S3 requests AWS accepts**: presigned ones (query-string or POST-form
+  signatures) and CORS preflights (``OPTIONS``, never signed) carry no Authorization header,
+  which moto's check requires: ``let_unsigned_s3_requests_through`` lets them pass unjudged.
+  A presigned URL's signer's ``s3:PutObject``/``GetObject`` grant is checked statically only.
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ def install() -> None:
         mixin._authenticate_and_authorize_action = _per_server(  # type: ignore[method-assign]
             mixin._authenticate_and_authorize_action
         )
-        mixin._authenticate_and_authorize_s3_action = let_presigned_s3_requests_through(  # type: ignore[method-assign]
+        mixin._authenticate_and_authorize_s3_action = let_unsigned_s3_requests_through(  # type: ignore[method-assign]
             mixin._authenticate_and_authorize_s3_action
         )
         request = access_control.IAMRequestBase
@@ -120,11 +121,12 @@ def _per_server(original: Callable[..., None]) -> Callable[..., None]:
     return authorize
 
 
-def let_presigned_s3_requests_through(original: Callable[..., None]) -> Callable[..., None]:
-    """moto reads credentials from the Authorization header only; presigned ones have none."""
+def let_unsigned_s3_requests_through(original: Callable[..., None]) -> Callable[..., None]:
+    """moto reads credentials from the Authorization header only; these requests have none."""
 
     def authorize(self: Any, *args: Any, **kwargs: Any) -> None:
-        if "Authorization" not in self.headers and _is_presigned(self):
+        unsigned = "Authorization" not in self.headers
+        if unsigned and (getattr(self, "method", "") == "OPTIONS" or _is_presigned(self)):
             return
         original(self, *args, **kwargs)
 

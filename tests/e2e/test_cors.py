@@ -11,6 +11,8 @@ originals bucket's CORS is applied in moto, which answers S3 preflights itself.
 
 from __future__ import annotations
 
+import io
+import uuid
 from functools import cache
 from typing import Any
 
@@ -198,19 +200,32 @@ def test_workaround_drops_global_cors_for_s3_only() -> None:
 
 
 def test_moto_post_object_still_ignores_bucket_cors() -> None:
-    # GIVEN moto alone (in process, no workaround): a bucket whose CORS allows the web origin
-    import boto3
-    from moto import mock_aws
+    # GIVEN moto's own S3 app, without its global CORS and without the workaround's rules
+    # (in process: not mock_aws, whose exit wipes moto's state, the session's environment too)
+    from moto.moto_server import werkzeug_app
+    from moto.s3.models import s3_backends
 
-    with mock_aws():
-        s3 = boto3.client("s3", region_name="us-east-1")
-        s3.create_bucket(Bucket="canary")
-        rule = {"AllowedOrigins": [web_origin()], "AllowedMethods": ["POST"]}
-        s3.put_bucket_cors(Bucket="canary", CORSConfiguration={"CORSRules": [rule]})
-        post = s3.generate_presigned_post("canary", "k")
-        # WHEN that origin POSTs through the presigned form
-        sent = post_original(post, web_origin())
+    saved = werkzeug_app.DISABLE_GLOBAL_CORS
+    werkzeug_app.DISABLE_GLOBAL_CORS = True
+    try:
+        app = werkzeug_app.create_backend_app("s3")  # type: ignore[arg-type]
+    finally:
+        werkzeug_app.DISABLE_GLOBAL_CORS = saved
+    bucket = f"canary-{uuid.uuid4().hex[:8]}"
+    backend = s3_backends["123456789012"]["aws"]
+    backend.create_bucket(bucket, "us-east-1")
+    rule = {"AllowedOrigin": [web_origin()], "AllowedMethod": ["POST"]}
+    backend.put_bucket_cors(bucket, [rule])
+    # WHEN that origin POSTs an object as a presigned form does
+    sample = png(seed=41)
+    sent = app.test_client().post(
+        f"/{bucket}",
+        data={"key": "k", "file": (io.BytesIO(sample.content), sample.name)},
+        headers={"Origin": web_origin()},
+    )
+    backend.delete_object(bucket, "k")
+    backend.delete_bucket(bucket)
     # THEN moto stores it but adds no CORS header, unlike S3: the workaround is still needed.
     # When this fails, local/emulator/s3_cors.py's _bucket_cors can go.
     assert sent.status_code in (200, 201, 204), sent.text
-    assert "access-control-allow-origin" not in {h.lower() for h in sent.headers}
+    assert "access-control-allow-origin" not in {h.lower() for h, _ in sent.headers}

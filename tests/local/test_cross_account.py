@@ -106,6 +106,8 @@ def test_cross_account_delivery_stops_promptly(deployed: Deployed) -> None:
 def test_moto_cross_account_delivery_still_broken(cloud: EmbeddedCloud) -> None:
     # GIVEN a topic in one account and a queue subscribed to it from another, as in prod,
     # with NO workaround (no tap, no forwarder)
+    for account in (CANARY_PRODUCER, CANARY_CONSUMER):
+        cloud.bootstrap_account(account)
     graph = Graph(
         endpoint=cloud.endpoint,
         region=cloud.region,
