@@ -8,9 +8,6 @@ transaction, so retries (even concurrent ones) return the one purchase, never tw
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import os
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -29,6 +26,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.common import cursor as cursors
 from services.common.http import (
     CORRELATION_HEADER,
     BadRequest,
@@ -253,25 +251,17 @@ def list_purchases(
 
 
 def encode_cursor(last_key: dict[str, str]) -> str:
-    """An opaque cursor: the page's last index key, base64url JSON."""
-    return base64.urlsafe_b64encode(json.dumps(last_key, sort_keys=True).encode()).decode()
+    """An opaque cursor: the page's last index key, valid only in its buyer's list."""
+    return cursors.encode({"k": last_key}, scope=last_key["gsi1pk"])
 
 
 def decode_cursor(cursor: str, partition: str) -> dict[str, str]:
     """The index key a cursor carries; 400 unless it is a cursor of this buyer's list."""
+    fields, fixed = {"pk", "sk", "gsi1pk", "gsi1sk"}, {"gsi1pk": partition}
     try:
-        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (binascii.Error, ValueError) as error:
-        raise BadRequest("query.cursor: not a cursor returned by this API") from error
-    fields = {"pk", "sk", "gsi1pk", "gsi1sk"}
-    if (
-        not isinstance(key, dict)
-        or set(key) != fields
-        or not all(isinstance(v, str) for v in key.values())
-        or key["gsi1pk"] != partition
-    ):
-        raise BadRequest("query.cursor: not a cursor returned by this API")
-    return key
+        return cursors.start_key(cursors.decode(cursor, scope=partition), fields, fixed)
+    except cursors.InvalidCursor as error:
+        raise BadRequest(f"query.cursor: {error}") from None
 
 
 def own_purchase(purchase_id: str) -> dict[str, Any]:
