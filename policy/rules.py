@@ -29,6 +29,34 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from components import aws_types
+from components.aws_types import (
+    AWS_PROVIDER,
+    BUCKET_CORS,
+    BUCKET_NOTIFICATION,
+    BUCKET_POLICY,
+    BUCKET_TYPES,
+    EVENT_INVOKE_CONFIG,
+    EVENT_SOURCE_MAPPING,
+    EVENT_TARGET,
+    FUNCTION,
+    HTTP_API,
+    KMS_KEY,
+    LOG_GROUP,
+    PERMISSION,
+    PUBLIC_ACCESS_BLOCK,
+    QUEUE,
+    QUEUE_POLICY,
+    REDRIVE_POLICY,
+    ROLE,
+    ROLE_POLICY_ATTACHMENT,
+    SSE_TYPES,
+    TABLE,
+    TOPIC,
+    TOPIC_POLICY,
+    TOPIC_SUBSCRIPTION,
+)
+from components.iam import RESOURCELESS_ACTIONS
 from components.naming import parse_stack_name, topic_arn
 from components.settings import load_settings
 from services.contracts.catalogue import SERVICES, consumers_of
@@ -52,56 +80,28 @@ UNKNOWN = _Unknown()
 
 REQUIRED_TAGS = ("service", "env", "team")
 
-BUCKET_TYPES = frozenset({"aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"})
-PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
-SSE_TYPES = frozenset(
-    {
-        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-        "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
-    }
-)
-BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
-QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy"
-TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
-BUCKET_NOTIFICATION = "aws:s3/bucketNotification:BucketNotification"
-BUCKET_CORS = "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration"
-HTTP_API = "aws:apigatewayv2/api:Api"
-QUEUE = "aws:sqs/queue:Queue"
-REDRIVE_POLICY = "aws:sqs/redrivePolicy:RedrivePolicy"
-TOPIC = "aws:sns/topic:Topic"
-TOPIC_SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
-TABLE = "aws:dynamodb/table:Table"
-FUNCTION = "aws:lambda/function:Function"
-EVENT_SOURCE_MAPPING = "aws:lambda/eventSourceMapping:EventSourceMapping"
-PERMISSION = "aws:lambda/permission:Permission"
-EVENT_INVOKE_CONFIG = "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig"
-EVENT_TARGET = "aws:cloudwatch/eventTarget:EventTarget"
-LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
-ROLE = "aws:iam/role:Role"
-ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
-AWS_PROVIDER = "pulumi:providers:aws"
 
 TAGGABLE_TYPES = frozenset(
     {
-        "aws:apigatewayv2/api:Api",
-        "aws:apigatewayv2/stage:Stage",
-        "aws:cloudfront/distribution:Distribution",
-        "aws:cloudwatch/eventRule:EventRule",
+        HTTP_API,
+        aws_types.HTTP_API_STAGE,
+        aws_types.DISTRIBUTION,
+        aws_types.EVENT_RULE,
         LOG_GROUP,
-        "aws:cloudwatch/metricAlarm:MetricAlarm",
+        aws_types.METRIC_ALARM,
         TABLE,
-        "aws:ecr/repository:Repository",
-        "aws:iam/policy:Policy",
+        aws_types.ECR_REPOSITORY,
+        aws_types.IAM_POLICY,
         ROLE,
-        "aws:kms/key:Key",
+        aws_types.KMS_KEY,
         EVENT_SOURCE_MAPPING,
         FUNCTION,
         *BUCKET_TYPES,
-        "aws:secretsmanager/secret:Secret",
-        "aws:sfn/stateMachine:StateMachine",
+        aws_types.SECRET,
+        aws_types.STATE_MACHINE,
         TOPIC,
         QUEUE,
-        "aws:ssm/parameter:Parameter",
+        aws_types.SSM_PARAMETER,
     }
 )
 """Types that take ``tags``. A test checks every type the program tags is listed; a resource
@@ -148,6 +148,8 @@ class StackContext:
     """Accounts allowed to subscribe to this service's events topic."""
     web_origins: frozenset[str] = frozenset()
     """Browser origins the environment allows CORS for (``marketplace:webOrigins``)."""
+    deploy_role: str = ""
+    """ARN of the role the stack's provider deploys as (``marketplace:deployRoleName``)."""
 
 
 @dataclass(frozen=True)
@@ -194,6 +196,7 @@ def stack_context(stack: str, get: Callable[[str], Any]) -> StackContext:
         producer_topics=frozenset(topic_arn(settings, p) for p in spec.consumes),
         consumer_accounts=frozenset(settings.account_of(c) for c in consumers_of(name.service)),
         web_origins=frozenset(settings.web_origins),
+        deploy_role=settings.deploy_role_arn(name.service),
     )
 
 
@@ -699,6 +702,83 @@ def _cors_origins(resource_type: str, props: Mapping[str, Any]) -> list[Any]:
     ]
 
 
+def resource_star_only_where_needed(
+    resource_type: str, props: Mapping[str, Any], context: ResourceContext
+) -> list[str]:
+    """Allow statements name their resources; ``*`` only for actions that have none.
+
+    KMS key policies are the exception: there ``Resource: "*"`` means the key itself.
+    """
+    if resource_type == KMS_KEY:
+        return []
+    problems = []
+    for where, document in policy_documents(props):
+        for index, statement in enumerate(statements(document)):
+            if statement.get("Effect") != "Allow" or "*" not in _as_list(statement.get("Resource")):
+                continue
+            actions = {a for a in _as_list(statement.get("Action")) if isinstance(a, str)}
+            if actions <= RESOURCELESS_ACTIONS:
+                continue
+            problems.append(
+                f"{_label(resource_type, context)}: {_statement_label(where, index, statement)} "
+                f"allows {sorted(actions - RESOURCELESS_ACTIONS)} on resource '*'. Fix: name the "
+                f"resources; '*' only for {', '.join(sorted(RESOURCELESS_ACTIONS))} "
+                "(components.iam.Statement enforces it)."
+            )
+    return problems
+
+
+LAMBDA_PRINCIPAL = {"Service": "lambda.amazonaws.com"}
+
+
+def roles_trust_lambda_in_own_account(
+    resource_type: str, props: Mapping[str, Any], context: ResourceContext
+) -> list[str]:
+    """Roles are function roles: one trust statement, Lambda, on behalf of the own account."""
+    if resource_type != ROLE or is_unknown(props.get("assumeRolePolicy")):
+        return []
+    document = _json(props.get("assumeRolePolicy"))
+    trust = statements(document) if isinstance(document, Mapping) else []
+    account = context.stack.account
+    fix = (
+        "Fix: trust only lambda.amazonaws.com with Condition StringEquals aws:SourceAccount "
+        f"{account!r} (components.iam.assume_role_policy)."
+    )
+    if len(trust) != 1 or trust[0].get("Principal") != LAMBDA_PRINCIPAL:
+        principals = [s.get("Principal") for s in trust]
+        return [f"{_label(resource_type, context)}: trusted by {principals}. {fix}"]
+    source = _get(trust[0], "Condition", "StringEquals", "aws:SourceAccount")
+    if is_unknown(source) or source == account:
+        return []
+    return [f"{_label(resource_type, context)}: Lambda may assume it for {source!r}. {fix}"]
+
+
+def provider_assumes_deploy_role(
+    resource_type: str, props: Mapping[str, Any], context: ResourceContext
+) -> list[str]:
+    """The AWS provider deploys as the service's deploy role, in the environment's region."""
+    if resource_type != AWS_PROVIDER:
+        return []
+    stack = context.stack
+    label = _label(resource_type, context)
+    problems = []
+    roles = _parse_list(props.get("assumeRoles"))
+    if not is_unknown(roles):
+        arns = [r.get("roleArn") if isinstance(r, Mapping) else r for r in _as_list(roles)]
+        if arns != [stack.deploy_role]:
+            problems.append(
+                f"{label}: assumes {arns}, not exactly [{stack.deploy_role!r}]. Fix: "
+                "assume_roles=[the service's deploy role] (__main__.deployment_provider)."
+            )
+    region = props.get("region")
+    if not is_unknown(region) and region != stack.region:
+        problems.append(
+            f"{label}: region {region!r}, not {stack.region!r}. Fix: the provider's region is "
+            "marketplace:region (__main__.deployment_provider)."
+        )
+    return problems
+
+
 ResourceCheck = Callable[[str, Mapping[str, Any], ResourceContext], list[str]]
 
 
@@ -910,6 +990,27 @@ def _has_async_failure_path(function: StackResource, resources: Sequence[StackRe
     return False
 
 
+def one_explicit_provider(
+    resources: Sequence[StackResource], stack: StackContext
+) -> list[Violation]:
+    """The stack has exactly one AWS provider, so every resource deploys through it.
+
+    (``own-account-only`` checks each AWS resource has a provider for the own account.)
+    """
+    providers = _of_type(resources, AWS_PROVIDER)
+    if len(providers) == 1:
+        return []
+    return [
+        Violation(
+            stack.stack,
+            f"{stack.stack}: {len(providers)} AWS providers "
+            f"({', '.join(p.name for p in providers) or 'none'}), expected exactly one. Fix: "
+            "create one aws.Provider (__main__.deployment_provider) and pass it to every "
+            "resource; default providers are disabled.",
+        )
+    ]
+
+
 StackCheck = Callable[[Sequence[StackResource], StackContext], list[Violation]]
 
 
@@ -1011,5 +1112,26 @@ RULES: tuple[ResourceRule | StackRule, ...] = (
         "Resources deploy to and refer to the stack's own account only, "
         "except the producer topics the service subscribes to.",
         resources_in_own_account,
+    ),
+    ResourceRule(
+        "iam-resource-star-resourceless-only",
+        "Allow statements name their resources; '*' only for actions without resource-level "
+        "permissions (and in KMS key policies).",
+        resource_star_only_where_needed,
+    ),
+    ResourceRule(
+        "iam-role-trusts-lambda-own-account",
+        "Roles are trusted only by Lambda, on behalf of the stack's own account.",
+        roles_trust_lambda_in_own_account,
+    ),
+    ResourceRule(
+        "aws-provider-deploy-role",
+        "The AWS provider assumes the service's deploy role, in the environment's region.",
+        provider_assumes_deploy_role,
+    ),
+    StackRule(
+        "aws-one-explicit-provider",
+        "A stack has exactly one AWS provider; every AWS resource deploys through it.",
+        one_explicit_provider,
     ),
 )

@@ -34,6 +34,7 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
+from components import aws_types
 from local.program import REPO_ROOT, config_file_for, load_config
 from policy import rules
 from policy.rules import (
@@ -62,6 +63,12 @@ def document(*statements: Mapping[str, Any]) -> str:
 
 def allow(action: Any, resource: str = "*", **extra: Any) -> dict[str, Any]:
     return {"Effect": "Allow", "Action": action, "Resource": resource, **extra}
+
+
+def trust(principal: Mapping[str, Any], condition: Mapping[str, Any] | None = None) -> str:
+    """A trust policy: ``principal`` may assume the role (under ``condition``)."""
+    extra = {"Condition": condition} if condition else {}
+    return document(allow("sts:AssumeRole", Principal=principal, **extra))
 
 
 def run_rule(name: str, evaluation_stack: str) -> list[str]:
@@ -100,9 +107,9 @@ def test_policy_taggable_types_cover_every_type_the_program_tags() -> None:
 
 PAB = rules.PUBLIC_ACCESS_BLOCK
 SSE = next(iter(sorted(rules.SSE_TYPES)))
-TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
-QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy"
-ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+TOPIC_POLICY = aws_types.TOPIC_POLICY
+QUEUE_POLICY = aws_types.QUEUE_POLICY
+ROLE_POLICY = aws_types.ROLE_POLICY
 UPLOAD_TOPIC = f"arn:aws:sns:eu-west-1:{UPLOAD.account}:marketplace-dev-upload-events"
 
 BAD_RESOURCES = [
@@ -260,6 +267,36 @@ BAD_RESOURCES = [
         "any principal",
         id="queue-open-to-everyone",
     ),
+    pytest.param("iam-resource-star-resourceless-only", ROLE_POLICY,
+                 {"role": "r", "policy": document(allow("dynamodb:GetItem", "*"))},
+                 "['dynamodb:GetItem'] on resource '*'", id="table-read-on-any-resource"),
+    pytest.param("iam-resource-star-resourceless-only", rules.ROLE,
+                 {"name": "r", "tags": TAGS, "inlinePolicies": [{"name": "p", "policy": document(
+                     allow(["xray:PutTraceSegments", "s3:GetObject"], ["arn:aws:s3:::b", "*"]))}]},
+                 "['s3:GetObject']", id="resourceless-action-alongside-one-that-is-not"),
+    pytest.param("iam-role-trusts-lambda-own-account", rules.ROLE,
+                 {"name": "r", "tags": TAGS,
+                  "assumeRolePolicy": trust({"AWS": f"arn:aws:iam::{FOREIGN}:root"})},
+                 f"trusted by [{{'AWS': 'arn:aws:iam::{FOREIGN}:root'}}]",
+                 id="role-trusted-by-another-account"),
+    pytest.param("iam-role-trusts-lambda-own-account", rules.ROLE,
+                 {"name": "r", "tags": TAGS, "assumeRolePolicy": trust(rules.LAMBDA_PRINCIPAL)},
+                 "Lambda may assume it for None", id="lambda-role-without-source-account"),
+    pytest.param("iam-role-trusts-lambda-own-account", rules.ROLE,
+                 {"name": "r", "tags": TAGS, "assumeRolePolicy": trust(
+                     rules.LAMBDA_PRINCIPAL, {"StringEquals": {"aws:SourceAccount": FOREIGN}})},
+                 f"for {FOREIGN!r}", id="lambda-role-for-another-account"),
+    pytest.param("aws-provider-deploy-role", rules.AWS_PROVIDER,
+                 {"allowedAccountIds": json.dumps([UPLOAD.account]), "region": "eu-west-1"},
+                 "assumes [], not exactly", id="provider-without-deploy-role"),
+    pytest.param("aws-provider-deploy-role", rules.AWS_PROVIDER,
+                 {"assumeRoles": json.dumps([{"roleArn": f"arn:aws:iam::{UPLOAD.account}:role/x"}]),
+                  "region": "eu-west-1"},
+                 "role/marketplace-deploy'", id="provider-assuming-another-own-role"),
+    pytest.param("aws-provider-deploy-role", rules.AWS_PROVIDER,
+                 {"assumeRoles": json.dumps([{"roleArn": UPLOAD.deploy_role}]),
+                  "region": "us-east-1"},
+                 "region 'us-east-1'", id="provider-in-another-region"),
 ]  # fmt: skip
 
 
@@ -307,12 +344,35 @@ def test_policy_own_account_rejects_resource_deployed_elsewhere(
     assert any(m.startswith(f"{BAD} (") and fix in m and "Fix:" in m for m in messages)
 
 
+def test_policy_kms_key_policy_may_name_resource_star() -> None:
+    # GIVEN a key policy (there "*" means the key itself)
+    props = {"policy": document(allow("kms:Decrypt", "*", Principal={"AWS": UPLOAD.account}))}
+    context = ResourceContext(name=BAD, stack=UPLOAD, provider=OWN_PROVIDER)
+    rule = RULE["iam-resource-star-resourceless-only"]
+    # THEN it passes on a key, and the same document fails on a role policy
+    assert rule.check(rules.KMS_KEY, props, context) == []
+    assert rule.check(ROLE_POLICY, props, context) != []
+
+
+@pytest.mark.parametrize("count", [0, 2])
+def test_policy_stack_without_exactly_one_provider_is_rejected(count: int) -> None:
+    # GIVEN a queue and no provider, or two
+    queue = StackResource(type=rules.QUEUE, name="q", props={})
+    providers = [StackResource(type=rules.AWS_PROVIDER, name=f"p{i}", props={}) for i in range(3)]
+    rule = RULE["aws-one-explicit-provider"]
+    # WHEN the stack rule checks it
+    [violation] = rule.check([queue, *providers[:count]], UPLOAD)
+    # THEN it says how many there are and how to fix it; exactly one passes
+    assert f"{count} AWS providers" in violation.message and "Fix:" in violation.message
+    assert rule.check([queue, providers[0]], UPLOAD) == []
+
+
 # --- stack rules: resources that must come together ------------------------------------------
 
 
 def bucket(name: str = BAD, **props: Any) -> StackResource:
     return StackResource(
-        "aws:s3/bucket:Bucket",
+        aws_types.BUCKET,
         name,
         {"bucket": f"marketplace-dev-upload-x-{UPLOAD.account}", **props},
         urn=f"urn:{name}",
@@ -557,7 +617,7 @@ def test_policy_pack_stack_policy_follows_property_dependencies() -> None:
                               PolicyResourceOptions(False, [], None, [], None, [], None),
                               None, None, [], {})  # fmt: skip
 
-    new_bucket = resource("aws:s3/bucket:Bucket", BAD, {"bucket": UNKNOWN_STRING_VALUE})
+    new_bucket = resource(aws_types.BUCKET, BAD, {"bucket": UNKNOWN_STRING_VALUE})
     block = resource(PAB, "pab", {"bucket": UNKNOWN_STRING_VALUE})
     block.property_dependencies["bucket"] = [new_bucket]
     [policy] = [p for p in pack.build_policies(lambda: UPLOAD) if p.name == "s3-bucket-protected"]
