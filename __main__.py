@@ -53,26 +53,18 @@ def delivery_from_upload_stack(settings: Settings) -> tuple[pulumi.Input[str], p
 register_tagging(required_tags(stack.service, stack.env))
 opts = pulumi.ResourceOptions(provider=deployment_provider(settings, stack.service))
 
+service: UploadService | CatalogService | PurchaseService
 if stack.service == "upload":
-    upload = UploadService("upload", UploadServiceArgs(settings), opts)
-    pulumi.export("apiUrl", upload.api.url)
-    pulumi.export("eventsTopicArn", upload.events.arn)
-    pulumi.export("publicCdnDomain", upload.public_cdn.domain_name)
-    pulumi.export("deliveryCdnDomain", upload.delivery_cdn.domain_name)
-    pulumi.export("deliveryKeyPairIds", upload.delivery_cdn.key_pair_ids)
-    pulumi.export("tableName", upload.table.name)
+    service = UploadService("upload", UploadServiceArgs(settings), opts)
 elif stack.service == "catalog":
-    catalog = CatalogService("catalog", CatalogServiceArgs(settings), opts)
-    pulumi.export("apiUrl", catalog.api.url)
-    pulumi.export("tableName", catalog.table.name)
+    service = CatalogService("catalog", CatalogServiceArgs(settings), opts)
 else:
     domain, key_pair_id = delivery_from_upload_stack(settings)
-    purchase = PurchaseService(
+    service = PurchaseService(
         "purchase",
         PurchaseServiceArgs(settings, delivery_domain=domain, delivery_key_pair_id=key_pair_id),
         opts,
     )
-    pulumi.export("apiUrl", purchase.api.url)
-    pulumi.export("eventsTopicArn", purchase.events.arn)
-    pulumi.export("notificationsTopicArn", purchase.notifications.arn)
-    pulumi.export("tableName", purchase.table.name)
+# The stack's outputs are the component's, declared once in the component.
+for output, value in service.outputs.items():
+    pulumi.export(output, value)

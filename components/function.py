@@ -10,6 +10,9 @@ import pulumi_aws as aws
 from components.alarms import metric_alarm
 from components.context import ServiceContext
 from components.iam import Statement, assume_role_policy, policy_document
+from services.contracts.manifest import Sizing
+
+DEFAULT_SIZING = Sizing()
 
 RUNTIME = "python3.13"
 ARCHITECTURE = "arm64"
@@ -34,11 +37,11 @@ class FunctionArgs:
     """Extra environment variables. Default: only the common ones."""
     layers: list[pulumi.Input[str]] = field(default_factory=list)
     """Layer ARNs (the service's dependencies layer). Default: none."""
-    memory_mb: int = 512
+    memory_mb: int = DEFAULT_SIZING.memory_mb
     """Memory size. Default 512 MB; a setting in ``marketplace:sizing`` overrides it."""
-    timeout_seconds: int = 10
+    timeout_seconds: int = DEFAULT_SIZING.timeout_seconds
     """Timeout. Default 10 s."""
-    reserved_concurrency: int | None = None
+    reserved_concurrency: int | None = DEFAULT_SIZING.reserved_concurrency
     """Reserved concurrency. Default: unreserved."""
 
 
@@ -49,6 +52,7 @@ class Function(pulumi.ComponentResource):
         super().__init__("marketplace:compute:Function", name, None, opts)
         self._name = name
         self._args = args
+        self.purpose = args.purpose
         self.function_name = args.context.name(args.purpose)
         sizing = args.context.settings.function_sizing(args.context.service, args.purpose)
         self.memory_mb = sizing.memory_mb or args.memory_mb

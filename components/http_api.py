@@ -11,6 +11,8 @@ from components.context import ServiceContext
 from components.cors import api_cors
 from components.function import Function
 from components.iam import stable_json
+from services.contracts.manifest import Route as RouteSpec
+from services.contracts.manifest import Throttling
 
 ACCESS_LOG_FORMAT = stable_json(
     {
@@ -28,16 +30,22 @@ ACCESS_LOG_FORMAT = stable_json(
 
 @dataclass(frozen=True)
 class Route:
-    """``GET /images/{id}`` served by ``function``; ``authenticated`` routes need a JWT."""
+    """A route of the service manifest with the function that serves it."""
 
-    method: str
-    path: str
+    spec: RouteSpec
     function: Function
-    authenticated: bool = True
 
     @property
     def key(self) -> str:
-        return f"{self.method} {self.path}"
+        return self.spec.key
+
+    @property
+    def method(self) -> str:
+        return self.spec.method
+
+    @property
+    def authenticated(self) -> bool:
+        return self.spec.authenticated
 
 
 @dataclass
@@ -46,10 +54,8 @@ class HttpApiArgs:
     """The service stack; the API is ``marketplace-<env>-<service>-api``."""
     routes: list[Route]
     """The routes. Required, non-empty, unique keys."""
-    throttling_burst: int = 200
-    """Stage-wide burst limit. Default 200 requests."""
-    throttling_rate: float = 100.0
-    """Stage-wide steady rate. Default 100 requests/s."""
+    throttling: Throttling = Throttling()
+    """Stage-wide limits. Default: the manifest's default (burst 200, 100 requests/s)."""
 
 
 class HttpApi(pulumi.ComponentResource):
@@ -109,7 +115,7 @@ class HttpApi(pulumi.ComponentResource):
             function = route.function
             if function.function_name in integrations:
                 continue
-            purpose = function.function_name.rsplit("-", 1)[-1]
+            purpose = function.purpose
             integrations[function.function_name] = aws.apigatewayv2.Integration(
                 f"{self._name}-{purpose}-integration",
                 api_id=self.api.id,
@@ -168,8 +174,8 @@ class HttpApi(pulumi.ComponentResource):
                 destination_arn=self.access_logs.arn, format=ACCESS_LOG_FORMAT
             ),
             default_route_settings=aws.apigatewayv2.StageDefaultRouteSettingsArgs(
-                throttling_burst_limit=self._args.throttling_burst,
-                throttling_rate_limit=self._args.throttling_rate,
+                throttling_burst_limit=self._args.throttling.burst,
+                throttling_rate_limit=self._args.throttling.rate,
             ),
             opts=self._child(depends_on=self.routes),
         )

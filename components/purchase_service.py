@@ -9,15 +9,12 @@ import pulumi_aws as aws
 
 from components.event_subscription import EventSubscription
 from components.event_topic import EventTopic, EventTopicArgs
-from components.function import Function
-from components.http_api import HttpApi
 from components.iam import Statement
 from components.naming import secret_name
 from components.service import ServiceArgs, ServiceComponent
 from components.stream_source import StreamSource, StreamSourceArgs
+from services.purchase.manifest import DOWNLOAD_URL_TTL_SECONDS, MANIFEST
 
-DOWNLOAD_URL_TTL_SECONDS = 300
-"""Signed download links expire within minutes: long enough to start a download."""
 PURCHASE_INSERTS: dict[str, object] = {
     "eventName": ["INSERT"],
     "dynamodb": {"Keys": {"pk": {"S": [{"prefix": "PURCHASE#"}]}, "sk": {"S": ["PURCHASE"]}}},
@@ -34,9 +31,7 @@ class PurchaseServiceArgs(ServiceArgs):
 
 
 class PurchaseService(ServiceComponent):
-    SERVICE = "purchase"
-    TABLE_INDEXES = ("gsi1",)
-    TABLE_STREAM = True
+    MANIFEST = MANIFEST
 
     def __init__(
         self, name: str, args: PurchaseServiceArgs, opts: pulumi.ResourceOptions | None = None
@@ -50,19 +45,18 @@ class PurchaseService(ServiceComponent):
         self._args = args
         self.signing_secret = self._create_secret()
         self.notifications = self._create_notifications_topic()
-        self.api_function, self.offers, self.completion = self._create_functions()
+        self.functions = self._create_functions()
         self.events = self._create_topic()
         self.subscriptions = self._create_subscriptions()
         self.completion_source = self._create_completion_source()
-        self.api = self._create_api()
-        self.register_outputs(
-            {
-                "apiUrl": self.api.url,
-                "eventsTopicArn": self.events.arn,
-                "notificationsTopicArn": self.notifications.arn,
-                "tableName": self.table.name,
-            }
-        )
+        self.api = self._http_api(self.functions)
+        self.outputs: dict[str, pulumi.Input[str]] = {
+            "apiUrl": self.api.url,
+            "eventsTopicArn": self.events.arn,
+            "notificationsTopicArn": self.notifications.arn,
+            "tableName": self.table.name,
+        }
+        self.register_outputs(self.outputs)
 
     def _create_secret(self) -> aws.secretsmanager.Secret:
         # The value (the active private key PEM) is put out of band, never through Pulumi
@@ -84,42 +78,27 @@ class PurchaseService(ServiceComponent):
             opts=self._child(),
         )
 
-    def _create_functions(self) -> tuple[Function, Function, Function]:
-        api = self._function(
-            "api",
-            "services.purchase.api.lambda_handler",
-            [
-                self.table.access(write=True),
+    def _grants(self) -> dict[str, list[Statement]]:
+        return super()._grants() | {
+            "signing-key:read": [
                 Statement(
                     actions=("secretsmanager:GetSecretValue",), resources=(self.signing_secret.arn,)
                 ),
                 Statement(actions=("kms:Decrypt",), resources=(self.key.arn,)),
             ],
-            {
-                "SIGNING_KEY_SECRET_ARN": self.signing_secret.arn,
-                "SIGNING_KEY_PAIR_ID": self._args.delivery_key_pair_id,  # type: ignore[dict-item]
-                "DELIVERY_CDN_DOMAIN": self._args.delivery_domain,  # type: ignore[dict-item]
-                "DOWNLOAD_URL_TTL_SECONDS": str(DOWNLOAD_URL_TTL_SECONDS),
-            },
-        )
-        offers = self._function(
-            "offers", "services.purchase.offers.lambda_handler", [self.table.access(write=True)]
-        )
-        completion = self._function(
-            "completion",
-            "services.purchase.completion.lambda_handler",
-            [
-                self.table.access(write=True),
-                *self.publish_statements(),
-                Statement(actions=("sns:Publish",), resources=(self.notifications.arn,)),
+            "notifications:publish": [
+                Statement(actions=("sns:Publish",), resources=(self.notifications.arn,))
             ],
-            {
-                "EVENTS_TOPIC_ARN": self.own_topic_arn(),
-                "NOTIFICATIONS_TOPIC_ARN": self.notifications.arn,
-            },
-            timeout_seconds=30,
-        )
-        return api, offers, completion
+        }
+
+    def _environment(self) -> dict[str, pulumi.Input[str]]:
+        return super()._environment() | {
+            "SIGNING_KEY_SECRET_ARN": self.signing_secret.arn,
+            "SIGNING_KEY_PAIR_ID": self._args.delivery_key_pair_id,  # type: ignore[dict-item]
+            "DELIVERY_CDN_DOMAIN": self._args.delivery_domain,  # type: ignore[dict-item]
+            "DOWNLOAD_URL_TTL_SECONDS": str(DOWNLOAD_URL_TTL_SECONDS),
+            "NOTIFICATIONS_TOPIC_ARN": self.notifications.arn,
+        }
 
     def _create_topic(self) -> EventTopic:
         return EventTopic(
@@ -127,14 +106,14 @@ class PurchaseService(ServiceComponent):
             EventTopicArgs(
                 context=self.context,
                 kms_key_id=self.key.arn,
-                publisher_role_arns=[self.completion.role.arn],
+                publisher_role_arns=self.publisher_role_arns(self.functions),
                 subscriber_accounts=self.subscriber_accounts(),
             ),
             opts=self._child(),
         )
 
     def _create_subscriptions(self) -> list[EventSubscription]:
-        return self._subscribe(self.offers)
+        return self._subscribe(self.functions["offers"])
 
     def _create_completion_source(self) -> StreamSource:
         return StreamSource(
@@ -143,20 +122,9 @@ class PurchaseService(ServiceComponent):
                 context=self.context,
                 purpose="completion",
                 table=self.table,
-                consumer=self.completion,
+                consumer=self.functions["completion"],
                 alarm_topic_arn=self.alarms.arn,
                 filter_patterns=[PURCHASE_INSERTS],
             ),
             opts=self._child(),
-        )
-
-    def _create_api(self) -> HttpApi:
-        return self._http_api(
-            self.api_function,
-            [
-                "POST /purchases",
-                "GET /purchases",
-                "GET /purchases/{id}",
-                "GET /purchases/{id}/download",
-            ],
         )

@@ -1,11 +1,15 @@
 """What every service component builds first: key, alarm topic, table, code and layer.
 
 The three service components inherit these steps so each one's constructor reads as the
-list of what makes that service different.
+list of what makes that service different. What a service is (functions, their sizing,
+environment names and access, routes, table indexes) comes from its manifest
+(``services/<service>/manifest.py``); a component only says how each named grant and
+environment variable is made of its resources.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -25,6 +29,13 @@ from components.packaging import build_bundle
 from components.settings import Settings
 from components.table import Table, TableArgs
 from services.contracts.catalogue import SERVICES, consumers_of
+from services.contracts.manifest import (
+    PUBLISH_EVENTS,
+    TABLE_READ,
+    TABLE_WRITE,
+    FunctionSpec,
+    ServiceManifest,
+)
 
 
 @dataclass
@@ -36,9 +47,12 @@ class ServiceArgs:
 class ServiceComponent(pulumi.ComponentResource):
     """Base of UploadService, CatalogService and PurchaseService."""
 
+    MANIFEST: ClassVar[ServiceManifest]
     SERVICE: ClassVar[str]
-    TABLE_INDEXES: ClassVar[tuple[str, ...]] = ()
-    TABLE_STREAM: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)  # type: ignore[arg-type]
+        cls.SERVICE = cls.MANIFEST.name
 
     def __init__(
         self, type_token: str, name: str, args: ServiceArgs, opts: pulumi.ResourceOptions | None
@@ -52,7 +66,11 @@ class ServiceComponent(pulumi.ComponentResource):
         )
         self.table = Table(
             f"{name}-table",
-            TableArgs(self.context, indexes=self.TABLE_INDEXES, stream=self.TABLE_STREAM),
+            TableArgs(
+                self.context,
+                indexes=self.MANIFEST.table.indexes,
+                stream=self.MANIFEST.table.stream,
+            ),
             opts=self._child(),
         )
         self.bundle = build_bundle(self.SERVICE)
@@ -68,30 +86,73 @@ class ServiceComponent(pulumi.ComponentResource):
     def _child(self) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self)
 
+    def _create_functions(self) -> dict[str, Function]:
+        """Every function of the manifest, by purpose, in manifest order."""
+        grants = self._grants()
+        environment = self._environment()
+        return {
+            spec.purpose: self._function(spec, grants, environment)
+            for spec in self.MANIFEST.functions
+        }
+
     def _function(
         self,
-        purpose: str,
-        handler: str,
-        statements: list[Statement],
-        environment: dict[str, pulumi.Input[str]] | None = None,
-        **sizing: int,
+        spec: FunctionSpec,
+        grants: Mapping[str, list[Statement]],
+        environment: Mapping[str, pulumi.Input[str]],
     ) -> Function:
         """A function of this service with its table in ``TABLE_NAME`` and the shared layer."""
+        where = f"{self._name}: function {spec.purpose!r}"
+        unknown = [g for g in spec.access if g not in grants]
+        if unknown:
+            raise ValueError(f"{where}: unknown access {unknown}; known: {sorted(grants)}")
+        missing = [n for n in spec.environment if n not in environment]
+        if missing:
+            raise ValueError(f"{where}: no value for environment {missing}")
         return Function(
-            f"{self._name}-{purpose}",
+            f"{self._name}-{spec.purpose}",
             FunctionArgs(
                 context=self.context,
-                purpose=purpose,
-                handler=handler,
+                purpose=spec.purpose,
+                handler=spec.handler,
                 code=self.bundle.archive(),
                 alarm_topic_arn=self.alarms.arn,
-                statements=statements,
-                environment={"TABLE_NAME": self.table.name, **(environment or {})},
+                statements=[s for grant in spec.access for s in grants[grant]],
+                environment={
+                    "TABLE_NAME": self.table.name,
+                    **{name: environment[name] for name in spec.environment},
+                },
                 layers=[self.layer.arn],
-                **sizing,
+                memory_mb=spec.sizing.memory_mb,
+                timeout_seconds=spec.sizing.timeout_seconds,
+                reserved_concurrency=spec.sizing.reserved_concurrency,
             ),
             opts=self._child(),
         )
+
+    def _grants(self) -> dict[str, list[Statement]]:
+        """Named access a manifest may give a function; services add their own names."""
+        grants = {
+            TABLE_READ: [self.table.access(write=False)],
+            TABLE_WRITE: [self.table.access(write=True)],
+        }
+        if SERVICES[self.SERVICE].publishes:
+            grants[PUBLISH_EVENTS] = self.publish_statements()
+        return grants
+
+    def _environment(self) -> dict[str, pulumi.Input[str]]:
+        """Values of the environment names a manifest may list; services add their own."""
+        if SERVICES[self.SERVICE].publishes:
+            return {"EVENTS_TOPIC_ARN": self.own_topic_arn()}
+        return {}
+
+    def publisher_role_arns(self, functions: Mapping[str, Function]) -> list[pulumi.Output[str]]:
+        """Roles of the functions the manifest lets publish: the topic policy admits them."""
+        return [
+            functions[spec.purpose].role.arn
+            for spec in self.MANIFEST.functions
+            if PUBLISH_EVENTS in spec.access
+        ]
 
     def _subscribe(self, consumer: Function) -> list[EventSubscription]:
         """One subscription (queue, DLQ, filter) per producer this service consumes from."""
@@ -111,24 +172,14 @@ class ServiceComponent(pulumi.ComponentResource):
             for producer, (arn, types) in self.consumed_topics().items()
         ]
 
-    def _http_api(
-        self,
-        function: Function,
-        routes: list[str],
-        *,
-        authenticated: bool = True,
-        **limits: float,
-    ) -> HttpApi:
-        """The service's HTTP API: every route (``"GET /path"``) served by ``function``."""
+    def _http_api(self, functions: Mapping[str, Function]) -> HttpApi:
+        """The service's HTTP API: the manifest's routes, each to the function it names."""
         return HttpApi(
             f"{self._name}-http",
             HttpApiArgs(
                 context=self.context,
-                routes=[
-                    Route(method, path, function, authenticated)
-                    for method, path in (key.split(" ", 1) for key in routes)
-                ],
-                **limits,  # type: ignore[arg-type]
+                routes=[Route(r, functions[r.function]) for r in self.MANIFEST.routes],
+                throttling=self.MANIFEST.throttling,
             ),
             opts=self._child(),
         )

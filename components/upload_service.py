@@ -10,32 +10,18 @@ import pulumi_aws as aws
 from components.bucket import PrivateBucket, PrivateBucketArgs
 from components.cdn import Cdn, CdnArgs
 from components.event_topic import EventTopic, EventTopicArgs
-from components.function import Function
-from components.http_api import HttpApi
 from components.iam import Statement
 from components.service import ServiceArgs, ServiceComponent
 from components.work_queue import WorkQueue, WorkQueueArgs
+from services.upload.manifest import (
+    MANIFEST,
+    MAX_IMAGE_PIXELS,
+    MAX_UPLOAD_BYTES,
+    UPLOAD_URL_TTL_SECONDS,
+)
 
-MAX_UPLOAD_BYTES = 100 * 1024 * 1024
-"""Largest original accepted (the presigned POST enforces it; 100 MB fits 60 MP JPEGs)."""
-MAX_IMAGE_PIXELS = 100_000_000
-"""Largest decoded image; anything larger is rejected as a likely decompression bomb."""
 ORIGINALS_TO_GLACIER_DAYS = 30
 """Originals are read once by the processor; after a month they go to Glacier Instant Retrieval."""
-PROCESSOR_MEMORY_MB = 1024
-"""Sized from the image pipeline's measured peak RSS (BENCHMARKS.md, "Memory sizing").
-
-The worst accepted input at MAX_IMAGE_PIXELS is a 100 MP PNG: PNG has no reduced decoding, so
-its 400 MB of pixels are held at once, a 561 MB process peak in the benchmark (100 MP JPEG:
-163 MB, progressive JPEG: 400 MB, WebP decoded at preview size: 166 MB, palette PNG converted
-band by band: 188 MB). The handler's own imports add ~45 MB: ~610 MB. 1024 MB leaves 1.7x for
-fragmentation, the S3 body and the runtime; 768 MB would leave 1.25x. CPU comes with memory
-(1769 MB = 1 vCPU): below that, CPU-bound work costs the same GB-seconds at any size, only
-slower, while the S3 and Rekognition waits cost in proportion to the size, so the smallest
-size that safely fits is the cheapest.
-"""
-PROCESSOR_TIMEOUT_SECONDS = 60
-
 
 @dataclass
 class UploadServiceArgs(ServiceArgs):
@@ -43,8 +29,7 @@ class UploadServiceArgs(ServiceArgs):
 
 
 class UploadService(ServiceComponent):
-    SERVICE = "upload"
-    TABLE_INDEXES = ("gsi1",)
+    MANIFEST = MANIFEST
 
     def __init__(
         self, name: str, args: UploadServiceArgs, opts: pulumi.ResourceOptions | None = None
@@ -52,19 +37,19 @@ class UploadService(ServiceComponent):
         super().__init__("marketplace:services:UploadService", name, args, opts)
         self.originals, self.renditions, self.licensed = self._create_buckets()
         self.public_cdn, self.delivery_cdn = self._create_cdns()
-        self.api_function, self.processor = self._create_functions()
+        self.functions = self._create_functions()
         self.events = self._create_topic()
         self.ingest = self._create_ingest()
-        self.api = self._create_api()
-        self.register_outputs(
-            {
-                "apiUrl": self.api.url,
-                "eventsTopicArn": self.events.arn,
-                "publicCdnDomain": self.public_cdn.domain_name,
-                "deliveryCdnDomain": self.delivery_cdn.domain_name,
-                "tableName": self.table.name,
-            }
-        )
+        self.api = self._http_api(self.functions)
+        self.outputs: dict[str, pulumi.Input[object]] = {
+            "apiUrl": self.api.url,
+            "eventsTopicArn": self.events.arn,
+            "publicCdnDomain": self.public_cdn.domain_name,
+            "deliveryCdnDomain": self.delivery_cdn.domain_name,
+            "deliveryKeyPairIds": self.delivery_cdn.key_pair_ids,
+            "tableName": self.table.name,
+        }
+        self.register_outputs(self.outputs)
 
     def _create_buckets(self) -> tuple[PrivateBucket, PrivateBucket, PrivateBucket]:
         glacier = aws.s3.BucketLifecycleConfigurationRuleArgs(
@@ -119,69 +104,48 @@ class UploadService(ServiceComponent):
         )
         return public, delivery
 
-    def _create_functions(self) -> tuple[Function, Function]:
+    def _grants(self) -> dict[str, list[Statement]]:
         settings = self.context.settings
-        api = self._function(
-            "api",
-            "services.upload.api.lambda_handler",
-            [
-                self.table.access(write=True),
-                # The presigned POST is signed with this role: it may only create originals.
-                Statement(
-                    actions=("s3:PutObject",), resources=(self.originals.objects_arn("originals/"),)
-                ),
-                *self.publish_statements(),
-            ],
-            {
-                "ORIGINALS_BUCKET": self.originals.id,
-                "MAX_UPLOAD_BYTES": str(MAX_UPLOAD_BYTES),
-                "UPLOAD_URL_TTL_SECONDS": "900",
-                "EVENTS_TOPIC_ARN": self.own_topic_arn(),
-            },
-        )
-        rekognition = [
+        rekognition = tuple(
             action
             for action, enabled in (
                 ("rekognition:DetectLabels", settings.rekognition_labels),
                 ("rekognition:DetectModerationLabels", settings.rekognition_moderation),
             )
             if enabled
-        ]
-        processor = self._function(
-            "processor",
-            "services.upload.processor.lambda_handler",
-            [
-                self.table.access(write=True),
+        )
+
+        def put(bucket: PrivateBucket, *prefixes: str) -> list[Statement]:
+            arns = tuple(bucket.objects_arn(p) for p in prefixes)
+            return [Statement(actions=("s3:PutObject",), resources=arns)]
+
+        return super()._grants() | {
+            "originals:put": put(self.originals, "originals/"),
+            "originals:get": [
                 Statement(
                     actions=("s3:GetObject",), resources=(self.originals.objects_arn("originals/"),)
-                ),
-                Statement(
-                    actions=("s3:PutObject",),
-                    resources=(
-                        self.renditions.objects_arn("thumbnails/"),
-                        self.renditions.objects_arn("previews/"),
-                    ),
-                ),
-                Statement(
-                    actions=("s3:PutObject",), resources=(self.licensed.objects_arn("licensed/"),)
-                ),
-                *([Statement(actions=tuple(rekognition), resources=("*",))] if rekognition else []),
-                *self.publish_statements(),
+                )
             ],
-            {
-                "ORIGINALS_BUCKET": self.originals.id,
-                "RENDITIONS_BUCKET": self.renditions.id,
-                "LICENSED_BUCKET": self.licensed.id,
-                "PUBLIC_CDN_DOMAIN": self.public_cdn.domain_name,
-                "EVENTS_TOPIC_ARN": self.own_topic_arn(),
-                "REKOGNITION_LABELS": str(settings.rekognition_labels).lower(),
-                "REKOGNITION_MODERATION": str(settings.rekognition_moderation).lower(),
-                "MAX_IMAGE_PIXELS": str(MAX_IMAGE_PIXELS),
-            },
-            memory_mb=PROCESSOR_MEMORY_MB,
-            timeout_seconds=PROCESSOR_TIMEOUT_SECONDS,
-        )
-        return api, processor
+            "renditions:put": put(self.renditions, "thumbnails/", "previews/"),
+            "licensed:put": put(self.licensed, "licensed/"),
+            "rekognition": [Statement(actions=rekognition, resources=("*",))]
+            if rekognition
+            else [],
+        }
+
+    def _environment(self) -> dict[str, pulumi.Input[str]]:
+        settings = self.context.settings
+        return super()._environment() | {
+            "ORIGINALS_BUCKET": self.originals.id,
+            "RENDITIONS_BUCKET": self.renditions.id,
+            "LICENSED_BUCKET": self.licensed.id,
+            "PUBLIC_CDN_DOMAIN": self.public_cdn.domain_name,
+            "MAX_UPLOAD_BYTES": str(MAX_UPLOAD_BYTES),
+            "UPLOAD_URL_TTL_SECONDS": str(UPLOAD_URL_TTL_SECONDS),
+            "REKOGNITION_LABELS": str(settings.rekognition_labels).lower(),
+            "REKOGNITION_MODERATION": str(settings.rekognition_moderation).lower(),
+            "MAX_IMAGE_PIXELS": str(MAX_IMAGE_PIXELS),
+        }
 
     def _create_topic(self) -> EventTopic:
         return EventTopic(
@@ -189,7 +153,7 @@ class UploadService(ServiceComponent):
             EventTopicArgs(
                 context=self.context,
                 kms_key_id=self.key.arn,
-                publisher_role_arns=[self.api_function.role.arn, self.processor.role.arn],
+                publisher_role_arns=self.publisher_role_arns(self.functions),
                 subscriber_accounts=self.subscriber_accounts(),
             ),
             opts=self._child(),
@@ -210,7 +174,7 @@ class UploadService(ServiceComponent):
             WorkQueueArgs(
                 context=self.context,
                 purpose="ingest",
-                consumer=self.processor,
+                consumer=self.functions["processor"],
                 sender=sender,
                 alarm_topic_arn=self.alarms.arn,
                 # One image per invocation: memory is sized for one decode at a time.
@@ -233,9 +197,3 @@ class UploadService(ServiceComponent):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[ingest.policy]),
         )
         return ingest
-
-    def _create_api(self) -> HttpApi:
-        return self._http_api(
-            self.api_function,
-            ["POST /uploads", "GET /uploads", "GET /uploads/{id}", "DELETE /uploads/{id}"],
-        )
