@@ -83,9 +83,11 @@ def test_upload_good_images_are_published(uploads: dict[str, Any]) -> None:
 def test_upload_corrupt_file_is_rejected_with_reason(uploads: dict[str, Any]) -> None:
     # GIVEN a corrupt file uploaded as a JPEG (fixture)
     record = uploads["records"]["corrupt"]
-    # THEN it is rejected with a reason a photographer understands
+    # THEN it is rejected with a reason that says what is wrong with it (a damaged JPEG,
+    # the bytes after its header are not image data), not merely that something failed
     assert record["status"] == "REJECTED"
-    assert len(record["reason"]) > 10
+    assert "JPEG" in record["reason"], record["reason"]
+    assert "incomplete or damaged" in record["reason"], record["reason"]
 
 
 def test_catalog_finds_published_images_by_tag_not_the_rejected(
