@@ -6,19 +6,18 @@ provider, so the security tests can check that every policy stays inside its own
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from typing import Any
 
 import pulumi
 
+from local import made_up
+from local.made_up import arn
 from local.program import RecordingMocks
 
 REGION_FALLBACK = "eu-west-1"
-
-
-def _short_id(*parts: str, length: int = 12) -> str:
-    return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
+ID_LENGTH = 12
+API_ID_LENGTH = 10
 
 
 class FakeCloud(RecordingMocks):
@@ -38,7 +37,7 @@ class FakeCloud(RecordingMocks):
         acct = account or "000000000000"
         region = inputs.get("region") or self.region
         name = inputs.get("name") or args.name
-        rid = _short_id(args.typ, args.name)
+        rid = made_up.short_id(args.typ, args.name, length=ID_LENGTH)
         typ = args.typ
         extra: dict[str, Any] = {}
         if typ == "pulumi:pulumi:StackReference":
@@ -48,64 +47,56 @@ class FakeCloud(RecordingMocks):
             return stack_name, {"name": stack_name, "outputs": self.stack_outputs[stack_name]}
         if typ == "aws:sqs/queue:Queue":
             extra = {
-                "arn": f"arn:aws:sqs:{region}:{acct}:{name}",
+                "arn": arn("sqs", region, acct, name),
                 "url": f"https://sqs.{region}.amazonaws.com/{acct}/{name}",
             }
             rid = extra["url"]
         elif typ in ("aws:sns/topic:Topic",):
-            extra = {"arn": f"arn:aws:sns:{region}:{acct}:{name}"}
+            extra = {"arn": arn("sns", region, acct, name)}
             rid = extra["arn"]
         elif typ == "aws:sns/topicSubscription:TopicSubscription":
             extra = {"arn": f"{inputs.get('topic')}:{rid}"}
         elif typ == "aws:dynamodb/table:Table":
-            arn = f"arn:aws:dynamodb:{region}:{acct}:table/{name}"
-            extra = {"arn": arn}
+            table = arn("dynamodb", region, acct, f"table/{name}")
+            extra = {"arn": table}
             if inputs.get("streamEnabled"):
-                extra["streamArn"] = f"{arn}/stream/2026-01-01T00:00:00.000"
+                extra["streamArn"] = f"{table}/stream/2026-01-01T00:00:00.000"
             rid = name
         elif typ == "aws:iam/role:Role":
-            extra = {"arn": f"arn:aws:iam::{acct}:role/{name}", "uniqueId": f"AROA{rid.upper()}"}
+            extra = {"arn": arn("iam", "", acct, f"role/{name}"), "uniqueId": f"AROA{rid.upper()}"}
             rid = name
         elif typ == "aws:lambda/function:Function":
-            arn = f"arn:aws:lambda:{region}:{acct}:function:{name}"
-            extra = {
-                "arn": arn,
-                "invokeArn": f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/"
-                f"{arn}/invocations",
-            }
+            extra = made_up.function_arns(region, acct, name)
             rid = name
         elif typ == "aws:lambda/layerVersion:LayerVersion":
             layer = inputs.get("layerName", args.name)
-            extra = {"arn": f"arn:aws:lambda:{region}:{acct}:layer:{layer}:1", "version": "1"}
+            extra = {"arn": f"{made_up.layer_arn(region, acct, layer)}:1", "version": "1"}
         elif typ == "aws:s3/bucket:Bucket":
             bucket = inputs.get("bucket", args.name)
             extra = {
-                "arn": f"arn:aws:s3:::{bucket}",
+                "arn": made_up.bucket_arn(bucket),
                 "bucket": bucket,
-                "bucketRegionalDomainName": f"{bucket}.s3.{region}.amazonaws.com",
+                "bucketRegionalDomainName": made_up.bucket_regional_domain(bucket, region),
             }
             rid = bucket
         elif typ == "aws:kms/key:Key":
-            extra = {"arn": f"arn:aws:kms:{region}:{acct}:key/{rid}", "keyId": rid}
+            extra = {"arn": arn("kms", region, acct, f"key/{rid}"), "keyId": rid}
         elif typ == "aws:cloudwatch/logGroup:LogGroup":
-            extra = {"arn": f"arn:aws:logs:{region}:{acct}:log-group:{name}"}
+            extra = {"arn": made_up.log_group_arn(region, acct, name)}
         elif typ == "aws:secretsmanager/secret:Secret":
-            extra = {"arn": f"arn:aws:secretsmanager:{region}:{acct}:secret:{name}-{rid[:6]}"}
+            extra = {"arn": arn("secretsmanager", region, acct, f"secret:{name}-{rid[:6]}")}
         elif typ == "aws:cloudfront/distribution:Distribution":
-            extra = {
-                "arn": f"arn:aws:cloudfront::{acct}:distribution/E{rid.upper()}",
-                "domainName": f"d{rid}.cloudfront.net",
-            }
-            rid = f"E{rid.upper()}"
+            domain = f"d{rid}.cloudfront.net"
+            rid = made_up.distribution_id(rid)
+            extra = {"arn": made_up.distribution_arn(acct, rid), "domainName": domain}
         elif typ == "aws:cloudfront/publicKey:PublicKey":
-            rid = f"K{rid.upper()}"
+            rid = made_up.public_key_id(rid)
         elif typ == "aws:apigatewayv2/api:Api":
+            rid = rid[:API_ID_LENGTH]
             extra = {
-                "apiEndpoint": f"https://{rid[:10]}.execute-api.{region}.amazonaws.com",
-                "executionArn": f"arn:aws:execute-api:{region}:{acct}:{rid[:10]}",
-                "arn": f"arn:aws:apigateway:{region}::/apis/{rid[:10]}",
+                "apiEndpoint": f"https://{rid}.execute-api.{region}.amazonaws.com",
+                **made_up.http_api_arns(region, acct, rid),
             }
-            rid = rid[:10]
         elif typ == "aws:cloudwatch/metricAlarm:MetricAlarm":
-            extra = {"arn": f"arn:aws:cloudwatch:{region}:{acct}:alarm:{name}"}
+            extra = {"arn": made_up.alarm_arn(region, acct, name)}
         return rid, {**inputs, **extra}

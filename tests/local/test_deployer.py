@@ -12,14 +12,12 @@ import pytest
 
 from local.emulator.cloud import IDENTITY_ACCOUNT
 from local.emulator.cross_account import TAP_PREFIX
-from local.emulator.deployer import (
-    CREATED_TYPES,
-    RECORDED_TYPES,
-    EmulatorMocks,
-    UnknownResourceTypeError,
-    deploy_order,
-    without_tls_only_denies,
-)
+from local.emulator.creators import CREATED_TYPES
+from local.emulator.creators.s3 import without_tls_only_denies
+from local.emulator.deployer import deploy_order
+from local.emulator.errors import UnknownResourceTypeError
+from local.emulator.mocks import EmulatorMocks
+from local.emulator.recorded import RECORDED_TYPES
 from local.graph import Graph
 from local.program import evaluate
 from tests.local.conftest import ENV, TEST_ACCOUNTS, Deployed, isolated_config

@@ -1,0 +1,89 @@
+"""What the emulator cannot run, recorded with plausible outputs for the local runtime.
+
+Functions, event source mappings, HTTP APIs, CDNs, alarms and layers are served by
+``local/runtime`` from the graph; their outputs here are the made-up identifiers
+(``local/made_up.py``) the rest of the program needs to wire them together.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from local import made_up
+from local.emulator.creators.base import Args, Inputs, Outputs
+
+RECORDED_TYPES = frozenset(
+    {
+        "aws:lambda/function:Function",
+        "aws:lambda/layerVersion:LayerVersion",
+        "aws:lambda/eventSourceMapping:EventSourceMapping",
+        "aws:lambda/permission:Permission",
+        "aws:apigatewayv2/api:Api",
+        "aws:apigatewayv2/authorizer:Authorizer",
+        "aws:apigatewayv2/integration:Integration",
+        "aws:apigatewayv2/route:Route",
+        "aws:apigatewayv2/stage:Stage",
+        "aws:cloudfront/distribution:Distribution",
+        "aws:cloudfront/originAccessControl:OriginAccessControl",
+        "aws:cloudfront/publicKey:PublicKey",
+        "aws:cloudfront/keyGroup:KeyGroup",
+        "aws:cloudwatch/metricAlarm:MetricAlarm",
+    }
+)
+"""Types the emulator cannot run: recorded with their properties, served by the runtime."""
+ID_LENGTH = 10
+CDN_COMMENT = re.compile(r"^marketplace-[a-z0-9]+-(?P<service>[a-z]+)-(?P<purpose>.+)$")
+
+
+def recorded_outputs(args: Args, inputs: Inputs, account: str, region: str) -> tuple[str, Outputs]:
+    """The id and outputs of a recorded resource (``{}`` for types nothing reads)."""
+    typ = args.typ
+    rid = made_up.short_id(account, typ, args.name, length=ID_LENGTH)
+    name = inputs.get("name", args.name)
+    if typ == "aws:lambda/function:Function":
+        arns = made_up.function_arns(region, account, name)
+        return name, {
+            **arns,
+            "name": name,
+            "qualifiedArn": f"{arns['arn']}:$LATEST",
+            "version": "$LATEST",
+        }
+    if typ == "aws:lambda/layerVersion:LayerVersion":
+        layer_arn = made_up.layer_arn(region, account, inputs.get("layerName", name))
+        return f"{layer_arn}:1", {"arn": f"{layer_arn}:1", "layerArn": layer_arn, "version": "1"}
+    if typ == "aws:lambda/eventSourceMapping:EventSourceMapping":
+        mapping = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{account}/{args.name}"))
+        return mapping, {
+            "uuid": mapping,
+            "functionArn": inputs.get("functionName"),
+            "state": "Enabled",
+        }
+    if typ == "aws:apigatewayv2/api:Api":
+        return rid, {
+            "apiEndpoint": f"http://{name}.execute-api.local",
+            **made_up.http_api_arns(region, account, rid),
+        }
+    if typ == "aws:cloudfront/distribution:Distribution":
+        distribution = made_up.distribution_id(rid)
+        return distribution, {
+            "arn": made_up.distribution_arn(account, distribution),
+            "domainName": cdn_domain(inputs.get("comment", ""), args.name),
+            "status": "Deployed",
+            "hostedZoneId": "Z2FDTNDATAQYW2",
+        }
+    if typ == "aws:cloudfront/publicKey:PublicKey":
+        return made_up.public_key_id(rid), {"etag": rid}
+    if typ == "aws:cloudwatch/metricAlarm:MetricAlarm":
+        return args.name, {"arn": made_up.alarm_arn(region, account, args.name)}
+    if typ == "aws:apigatewayv2/stage:Stage":
+        return name, {"invokeUrl": "", "executionArn": ""}
+    return rid, {}
+
+
+def cdn_domain(comment: str, logical_name: str) -> str:
+    """``marketplace-local-upload-public`` -> ``public-cdn.upload.local`` (the runtime's CDN)."""
+    match = CDN_COMMENT.match(comment)
+    if match:
+        return f"{match['purpose']}-cdn.{match['service']}.local"
+    return f"{logical_name.removesuffix('-distribution')}.local"
