@@ -11,9 +11,9 @@ import jwt
 import pytest
 
 from local.emulator.cloud import IDENTITY_ACCOUNT
-from local.emulator.cross_account import TAP_PREFIX
 from local.emulator.creators import CREATED_TYPES
 from local.emulator.creators.s3 import without_tls_only_denies
+from local.emulator.cross_account import TAP_PREFIX
 from local.emulator.deployer import deploy_order
 from local.emulator.errors import UnknownResourceTypeError
 from local.emulator.mocks import EmulatorMocks
