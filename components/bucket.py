@@ -43,7 +43,7 @@ class PrivateBucket(pulumi.ComponentResource):
         self.bucket = aws.s3.Bucket(
             f"{name}-bucket",
             bucket=args.context.bucket(args.purpose),
-            force_destroy=not args.context.production,
+            force_destroy=not args.context.deletion_protection,
             opts=child,
         )
         self.arn = self.bucket.arn

@@ -28,7 +28,8 @@ class ServiceContext:
         return self.settings.region
 
     @property
-    def production(self) -> bool:
+    def deletion_protection(self) -> bool:
+        """Whether stateful resources refuse deletion (``marketplace:deletionProtection``)."""
         return self.settings.deletion_protection
 
     def name(self, purpose: str) -> str:

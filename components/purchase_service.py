@@ -24,10 +24,10 @@ PURCHASE_INSERTS: dict[str, object] = {
 
 @dataclass
 class PurchaseServiceArgs(ServiceArgs):
-    delivery_domain: pulumi.Input[str] | None = None
-    """The upload stack's delivery CDN domain. Required (from config or a StackReference)."""
-    delivery_key_pair_id: pulumi.Input[str] | None = None
-    """CloudFront public key id of the active signing key. Required (config or reference)."""
+    delivery_domain: pulumi.Input[str]
+    """The upload stack's delivery CDN domain (from config or a StackReference)."""
+    delivery_key_pair_id: pulumi.Input[str]
+    """CloudFront public key id of the active signing key (config or reference)."""
 
 
 class PurchaseService(ServiceComponent):
@@ -36,11 +36,6 @@ class PurchaseService(ServiceComponent):
     def __init__(
         self, name: str, args: PurchaseServiceArgs, opts: pulumi.ResourceOptions | None = None
     ):
-        if args.delivery_domain is None or args.delivery_key_pair_id is None:
-            raise ValueError(
-                f"{name}: delivery_domain and delivery_key_pair_id are required "
-                "(marketplace:delivery in config, or the upload stack's outputs)"
-            )
         super().__init__("marketplace:services:PurchaseService", name, args, opts)
         self._args = args
         self.signing_secret = self._create_secret()
@@ -66,7 +61,7 @@ class PurchaseService(ServiceComponent):
             name=secret_name(self.context.env, self.SERVICE, "cdn-signing-key"),
             description="PEM private key signing CloudFront download URLs (active key)",
             kms_key_id=self.key.arn,
-            recovery_window_in_days=30 if self.context.production else 0,
+            recovery_window_in_days=30 if self.context.deletion_protection else 0,
             opts=self._child(),
         )
 

@@ -56,11 +56,11 @@ class Table(pulumi.ComponentResource):
             server_side_encryption=aws.dynamodb.TableServerSideEncryptionArgs(enabled=True),
             point_in_time_recovery=aws.dynamodb.TablePointInTimeRecoveryArgs(enabled=True),
             ttl=aws.dynamodb.TableTtlArgs(attribute_name="expiration", enabled=True),
-            deletion_protection_enabled=context.production,
+            deletion_protection_enabled=context.deletion_protection,
             stream_enabled=args.stream,
             stream_view_type="NEW_AND_OLD_IMAGES" if args.stream else None,
             # In prod the table is also protected from `pulumi destroy` and replacements.
-            opts=pulumi.ResourceOptions(parent=self, protect=context.production),
+            opts=pulumi.ResourceOptions(parent=self, protect=context.deletion_protection),
         )
         self.name = self.table.name
         self.arn = self.table.arn
