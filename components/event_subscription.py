@@ -9,8 +9,8 @@ import pulumi_aws as aws
 
 from components.context import ServiceContext
 from components.function import Function
-from components.iam import Statement, stable_json
-from components.work_queue import WorkQueue, WorkQueueArgs
+from components.iam import stable_json
+from components.work_queue import QueueSender, WorkQueue, WorkQueueArgs
 
 
 @dataclass
@@ -53,19 +53,13 @@ class EventSubscription(pulumi.ComponentResource):
 
     def _create_queue(self) -> WorkQueue:
         args = self._args
-        sender = Statement(
-            actions=("sqs:SendMessage",),
-            resources=(args.topic_arn,),
-            principals={"Service": "sns.amazonaws.com"},
-            conditions={"ArnEquals": {"aws:SourceArn": args.topic_arn}},
-        )
         return WorkQueue(
             f"{self._name}-work",
             WorkQueueArgs(
                 context=args.context,
                 purpose=f"{args.producer}-events",
                 consumer=args.consumer,
-                sender=sender,
+                sender=QueueSender("sns.amazonaws.com", source_arn=args.topic_arn),
                 alarm_topic_arn=args.alarm_topic_arn,
                 batch_size=args.batch_size,
                 batching_window_seconds=args.batching_window_seconds,

@@ -12,7 +12,7 @@ from components.cdn import Cdn, CdnArgs
 from components.event_topic import EventTopic, EventTopicArgs
 from components.iam import Statement
 from components.service import ServiceArgs, ServiceComponent
-from components.work_queue import WorkQueue, WorkQueueArgs
+from components.work_queue import QueueSender, WorkQueue, WorkQueueArgs
 from services.upload.manifest import (
     MANIFEST,
     MAX_IMAGE_PIXELS,
@@ -22,6 +22,7 @@ from services.upload.manifest import (
 
 ORIGINALS_TO_GLACIER_DAYS = 30
 """Originals are read once by the processor; after a month they go to Glacier Instant Retrieval."""
+
 
 @dataclass
 class UploadServiceArgs(ServiceArgs):
@@ -160,14 +161,8 @@ class UploadService(ServiceComponent):
         )
 
     def _create_ingest(self) -> WorkQueue:
-        sender = Statement(
-            actions=("sqs:SendMessage",),
-            resources=(self.originals.arn,),
-            principals={"Service": "s3.amazonaws.com"},
-            conditions={
-                "ArnEquals": {"aws:SourceArn": self.originals.arn},
-                "StringEquals": {"aws:SourceAccount": self.context.account},
-            },
+        sender = QueueSender(
+            "s3.amazonaws.com", source_arn=self.originals.arn, source_account=self.context.account
         )
         ingest = WorkQueue(
             f"{self._name}-ingest",

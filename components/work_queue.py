@@ -8,6 +8,7 @@ reports partial batch failures, so one bad message is retried alone and, after
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -21,6 +22,30 @@ VISIBILITY_PER_FUNCTION_TIMEOUT = 6
 """AWS's guidance: visibility timeout ≥ 6 × function timeout, so retries do not overlap."""
 
 
+@dataclass(frozen=True)
+class QueueSender:
+    """Who may send to the queue: one AWS service, only for one of its resources."""
+
+    service_principal: str
+    """The sending service, e.g. ``sns.amazonaws.com``."""
+    source_arn: pulumi.Input[str]
+    """The only resource it may send for (``aws:SourceArn``): the topic or bucket."""
+    source_account: str | None = None
+    """Also require ``aws:SourceAccount`` (S3 bucket ARNs carry no account)."""
+
+    def statement(self, queue_arn: pulumi.Input[str]) -> Statement:
+        """The queue policy's Allow statement for this sender."""
+        conditions: dict[str, Any] = {"ArnEquals": {"aws:SourceArn": self.source_arn}}
+        if self.source_account is not None:
+            conditions["StringEquals"] = {"aws:SourceAccount": self.source_account}
+        return Statement(
+            actions=("sqs:SendMessage",),
+            resources=(queue_arn,),
+            principals={"Service": self.service_principal},
+            conditions=conditions,
+        )
+
+
 @dataclass
 class WorkQueueArgs:
     context: ServiceContext
@@ -29,8 +54,8 @@ class WorkQueueArgs:
     """Short name; the queue is ``marketplace-<env>-<service>-<purpose>`` (+ ``-dlq``)."""
     consumer: Function
     """The function the event source mapping invokes."""
-    sender: Statement
-    """Who may send: one Allow statement for a service principal, conditioned on the source ARN."""
+    sender: QueueSender
+    """Who may send: a service principal, for one source resource."""
     alarm_topic_arn: pulumi.Input[str]
     """Where the DLQ-depth alarm goes."""
     batch_size: int = 10
@@ -87,14 +112,8 @@ class WorkQueue(pulumi.ComponentResource):
         )
 
     def _create_policy(self) -> aws.sqs.QueuePolicy:
-        sender = self._args.sender
         statements = [
-            Statement(
-                actions=("sqs:SendMessage",),
-                resources=(self.queue.arn,),
-                principals=sender.principals,
-                conditions=sender.conditions,
-            ),
+            self._args.sender.statement(self.queue.arn),
             deny_insecure_transport((self.queue.arn,), ("sqs:*",)),
         ]
         return aws.sqs.QueuePolicy(
