@@ -14,13 +14,13 @@ import pulumi_aws as aws
 from components.catalog_service import CatalogService, CatalogServiceArgs
 from components.naming import parse_stack_name
 from components.purchase_service import PurchaseService, PurchaseServiceArgs
-from components.settings import NAMESPACE, Settings, decode, load_settings
+from components.settings import NAMESPACE, Settings, config_getter, load_settings
 from components.tagging import register_tagging, required_tags
 from components.upload_service import UploadService, UploadServiceArgs
 
 stack = parse_stack_name(pulumi.get_stack())
 config = pulumi.Config(NAMESPACE)
-settings = load_settings(stack.env, lambda key: decode(config.get(key)))
+settings = load_settings(stack.env, config_getter(config))
 
 
 def deployment_provider(settings: Settings, service: str) -> aws.Provider:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
@@ -54,7 +54,7 @@ class HttpApiArgs:
     """The service stack; the API is ``marketplace-<env>-<service>-api``."""
     routes: list[Route]
     """The routes. Required, non-empty, unique keys."""
-    throttling: Throttling = Throttling()
+    throttling: Throttling = field(default_factory=Throttling)
     """Stage-wide limits. Default: the manifest's default (burst 200, 100 requests/s)."""
 
 

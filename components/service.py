@@ -146,7 +146,7 @@ class ServiceComponent(pulumi.ComponentResource):
             return {"EVENTS_TOPIC_ARN": self.own_topic_arn()}
         return {}
 
-    def publisher_role_arns(self, functions: Mapping[str, Function]) -> list[pulumi.Output[str]]:
+    def publisher_role_arns(self, functions: Mapping[str, Function]) -> list[pulumi.Input[str]]:
         """Roles of the functions the manifest lets publish: the topic policy admits them."""
         return [
             functions[spec.purpose].role.arn

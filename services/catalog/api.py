@@ -43,9 +43,6 @@ MAX_TAGS = 5
 TAG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9 _-]{0,49}$")
 CORRELATION_PATH = 'headers."x-correlation-id" || requestContext.requestId'
 
-ROUTES = ("GET /images", "GET /images/{id}", "GET /tags")
-"""The API's routes (HTTP API route keys): what the component must wire to this function."""
-
 
 def _responses(cache_control: str, *errors: int) -> dict[int, OpenAPIResponse]:
     """OpenAPI responses: 200 (the return type) with its Cache-Control, plus error bodies."""
