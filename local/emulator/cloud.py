@@ -318,42 +318,6 @@ class EmbeddedCloud:
         )
         return self.identity
 
-    def create_user(self, username: str, password: str, email: str | None = None) -> str:
-        """A confirmed user with a permanent password; returns its ``sub``."""
-        identity = self._require_identity()
-        cognito = self.client("cognito-idp", IDENTITY_ACCOUNT)
-        attributes = [{"Name": "email", "Value": email or f"{username}@example.com"}]
-        user = cognito.admin_create_user(
-            UserPoolId=identity.user_pool_id,
-            Username=username,
-            UserAttributes=attributes,
-            MessageAction="SUPPRESS",
-        )["User"]
-        cognito.admin_set_user_password(
-            UserPoolId=identity.user_pool_id, Username=username, Password=password, Permanent=True
-        )
-        return next(a["Value"] for a in user["Attributes"] if a["Name"] == "sub")
-
-    def sign_in(self, username: str, password: str) -> dict[str, str]:
-        """``{"id_token", "access_token", "refresh_token"}`` from USER_PASSWORD_AUTH."""
-        identity = self._require_identity()
-        cognito = self.client("cognito-idp", IDENTITY_ACCOUNT)
-        result = cognito.initiate_auth(
-            ClientId=identity.client_id,
-            AuthFlow="USER_PASSWORD_AUTH",
-            AuthParameters={"USERNAME": username, "PASSWORD": password},
-        )["AuthenticationResult"]
-        return {
-            "id_token": result["IdToken"],
-            "access_token": result["AccessToken"],
-            "refresh_token": result.get("RefreshToken", ""),
-        }
-
-    def _require_identity(self) -> Identity:
-        if self.identity is None:
-            raise RuntimeError("no identity provider yet (call create_identity() first)")
-        return self.identity
-
 
 def wait_until(predicate: Any, timeout: float, interval: float = 0.1) -> Any:
     """Poll ``predicate`` until it returns a truthy value or ``timeout`` seconds pass."""

@@ -20,6 +20,7 @@ from local.emulator.mocks import EmulatorMocks
 from local.emulator.recorded import RECORDED_TYPES
 from local.graph import Graph
 from local.program import evaluate
+from local.users import sign_in_user
 from tests.local.conftest import ENV, TEST_ACCOUNTS, Deployed, isolated_config
 
 STACKS = [f"{service}-{ENV}" for service in ("upload", "purchase", "catalog")]
@@ -206,8 +207,7 @@ def test_deploy_tls_only_bucket_policy_is_recorded_but_not_applied(deployed: Dep
 def test_deploy_config_trusts_the_local_identity_pool(deployed: Deployed) -> None:
     # GIVEN a user of the local Cognito pool and the JWT authorizers as deployed
     cloud, graph = deployed.cloud, deployed.graph
-    cloud.create_user("deployer-test", "Passw0rd!local")
-    tokens = cloud.sign_in("deployer-test", "Passw0rd!local")
+    tokens = sign_in_user(cloud, "deployer-test", "Passw0rd!local")
     authorizers = [
         r for s in graph.stacks for r in graph.of_type(s, "aws:apigatewayv2/authorizer:Authorizer")
     ]
