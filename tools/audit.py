@@ -6,16 +6,14 @@
 
 Each stack is evaluated with the real program and its committed ``Pulumi.<env>.yaml`` under
 ``FakeCloud`` (purchase and catalog read upload's outputs by reference, as in the unit
-tests), then checked by
-
-* every policy rule of ``policy/rules.py``: resource rules on each custom resource with its
-  provider's inputs, stack rules on the stack's outputs (as ``tests/policy/conftest.py``);
-  TLS-only bucket, queue and topic policies are among them;
-* the security checks: no wildcard actions, every ARN in the stack's own account (except
-  the producer topics it subscribes to), principals only of the own account or, for
-  ``sns:Subscribe``, of the declared consumers, function roles trusted only by Lambda for the
-  own account, the explicit provider assuming the deploy role in the service's account; and,
-  once per project, default providers disabled and no secrets in the environment files.
+tests), then checked by every rule of ``policy/rules.py``, the one implementation of the
+security invariants: resource rules on each custom resource with its provider's inputs, stack
+rules on the stack's outputs (as ``tests/policy/conftest.py``). Among them: no wildcard
+actions, resource ``*`` only for resourceless actions, every ARN and principal in the own
+account (or the declared producer topics and consumer accounts), TLS-only bucket, queue and
+topic policies, roles trusted only by Lambda for the own account, one provider per stack
+assuming the service's deploy role. Once per project, which no stack's pack sees: default
+providers disabled and no secrets in the environment files.
 
 The figures (policy documents, statements, buckets, queues, topics, tables, functions,
 subscriptions) are counted from the evaluated program, not asserted. Exit status 1 on any
@@ -30,11 +28,12 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import yaml
 
-from components.iam import RESOURCELESS_ACTIONS
+from components import aws_types
 from local.fake_cloud import FakeCloud
 from local.program import REPO_ROOT, Evaluation, Resource, config_file_for, evaluate, load_config
 from policy import rules
@@ -43,15 +42,14 @@ from services.contracts.catalogue import SERVICES
 
 ENVIRONMENTS = ("dev", "prod")
 PROJECT_STACKS = "organization/marketplace"
-SUBSCRIPTION_TYPES = frozenset({rules.TOPIC_SUBSCRIPTION})
 COUNTED: dict[str, frozenset[str]] = {
-    "buckets": frozenset(rules.BUCKET_TYPES),
-    "queues": frozenset({rules.QUEUE}),
-    "topics": frozenset({rules.TOPIC}),
-    "tables": frozenset({rules.TABLE}),
-    "functions": frozenset({rules.FUNCTION}),
-    "subscriptions": SUBSCRIPTION_TYPES,
-    "event source mappings": frozenset({rules.EVENT_SOURCE_MAPPING}),
+    "buckets": aws_types.BUCKET_TYPES,
+    "queues": frozenset({aws_types.QUEUE}),
+    "topics": frozenset({aws_types.TOPIC}),
+    "tables": frozenset({aws_types.TABLE}),
+    "functions": frozenset({aws_types.FUNCTION}),
+    "subscriptions": frozenset({aws_types.TOPIC_SUBSCRIPTION}),
+    "event source mappings": frozenset({aws_types.EVENT_SOURCE_MAPPING}),
 }
 """Figure name -> the resource types it counts."""
 FIGURES = (
@@ -61,9 +59,11 @@ FIGURES = (
     "statements",
     *COUNTED,
     "rule checks",
-    "security checks",
+    "project checks",
 )
-KEY_POLICY_TYPES = frozenset({"aws:kms/key:Key"})
+PROJECT_CHECKS = ("default-providers-disabled", "no-secrets-in-config")
+"""Checks of the project's files, which no stack's policy pack sees."""
+STACK_FIGURES = tuple(name for name in FIGURES if name not in ("stacks", "project checks"))
 SECRET_MARKERS = ("PRIVATE KEY", "secure:")
 
 Evaluator = Callable[[Sequence[str]], dict[str, Evaluation]]
@@ -93,11 +93,11 @@ class Report:
         return {
             "checked": {_camel(name): self.figures[name] for name in FIGURES},
             "perStack": {
-                stack: {_camel(name): counted[name] for name in FIGURES if name != "stacks"}
+                stack: {_camel(name): counted[name] for name in STACK_FIGURES}
                 for stack, counted in self.per_stack.items()
             },
             "policyRules": [rule.name for rule in RULES],
-            "securityChecks": list(SECURITY_CHECKS),
+            "projectChecks": list(PROJECT_CHECKS),
             "violations": self.violations,
             "findings": [asdict(finding) for finding in self.findings],
         }
@@ -206,112 +206,23 @@ def policy_findings(evaluation: Evaluation, context: StackContext) -> tuple[int,
     return runs, findings
 
 
-# -- security checks ----------------------------------------------------------------------
+# -- project checks ---------------------------------------------------------------------
 
 
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
-def allow_statements(evaluation: Evaluation) -> Iterator[tuple[Resource, Mapping[str, Any]]]:
-    for resource, document in documents(evaluation):
-        for statement in rules.statements(document):
-            if statement.get("Effect") == "Allow":
-                yield resource, statement
-
-
-def wildcard_actions(evaluation: Evaluation, context: StackContext) -> Iterator[str]:
-    for resource, statement in allow_statements(evaluation):
-        for action in _as_list(statement.get("Action", [])):
-            if action == "*" or str(action).endswith(":*"):
-                yield f"{resource.urn}: allows {action}"
-
-
-def foreign_resources(evaluation: Evaluation, context: StackContext) -> Iterator[str]:
-    for resource, statement in allow_statements(evaluation):
-        actions = set(_as_list(statement.get("Action", [])))
-        for arn in _as_list(statement.get("Resource", [])):
-            if arn == "*":
-                if resource.type not in KEY_POLICY_TYPES and not actions <= RESOURCELESS_ACTIONS:
-                    yield f"{resource.urn}: resource * for {sorted(actions)}"
-            elif arn.startswith("arn:aws:s3:::"):
-                bucket = arn.split(":::")[1].split("/")[0]
-                if not bucket.endswith(f"-{context.account}"):
-                    yield f"{resource.urn}: foreign bucket {arn}"
-            elif arn not in context.producer_topics and arn.split(":")[4] != context.account:
-                yield f"{resource.urn}: {arn} is outside {context.account}"
-
-
-def foreign_principals(evaluation: Evaluation, context: StackContext) -> Iterator[str]:
-    """The policy pack's principal rule (one declaration), on every resource's documents."""
-    for resource in evaluation.resources:
-        for where, problem in rules.principal_problems(resource.inputs, context):
-            yield f"{resource.urn}: {where} {problem}"
-
-
-def role_trust(evaluation: Evaluation, context: StackContext) -> Iterator[str]:
-    for role in evaluation.of_type(rules.ROLE):
-        trust = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
-        expected = {"Service": "lambda.amazonaws.com"}
-        if len(trust) != 1 or trust[0].get("Principal") != expected:
-            yield f"{role.urn}: trusted by {[s.get('Principal') for s in trust]}"
-            continue
-        source = (trust[0].get("Condition") or {}).get("StringEquals", {}).get("aws:SourceAccount")
-        if source != context.account:
-            yield f"{role.urn}: Lambda may assume it on behalf of {source!r}"
-
-
-def explicit_provider(evaluation: Evaluation, context: StackContext) -> Iterator[str]:
-    providers = evaluation.of_type(rules.AWS_PROVIDER)
-    if len(providers) != 1:
-        yield f"{evaluation.stack}: {len(providers)} AWS providers (expected exactly one)"
-        return
-    [provider] = providers
-    roles = json.loads(provider.inputs.get("assumeRoles") or "[]")
-    role = roles[0].get("roleArn", "") if roles else ""
-    if not role.startswith(f"arn:aws:iam::{context.account}:role/"):
-        yield f"{provider.urn}: assumes {role!r}, not a role in {context.account}"
-    if json.loads(provider.inputs.get("allowedAccountIds") or "[]") != [context.account]:
-        yield f"{provider.urn}: allowedAccountIds is not exactly [{context.account}]"
-    for resource in evaluation.resources:
-        ours = bool(resource.provider) and f"::{provider.name}::" in str(resource.provider)
-        if resource.custom and resource.type.startswith("aws:") and not ours:
-            yield f"{resource.urn}: does not deploy through the stack's provider"
-
-
-SECURITY_CHECKS: dict[str, Callable[[Evaluation, StackContext], Iterator[str]]] = {
-    "no-wildcard-actions": wildcard_actions,
-    "arns-in-own-account": foreign_resources,
-    "principals-own-or-consumers": foreign_principals,
-    "roles-trust-lambda-own-account": role_trust,
-    "explicit-provider-own-account": explicit_provider,
-}
-
-
-def security_findings(evaluation: Evaluation, context: StackContext) -> tuple[int, list[Finding]]:
-    findings = [
-        Finding(evaluation.stack, name, message)
-        for name, check in SECURITY_CHECKS.items()
-        for message in check(evaluation, context)
-    ]
-    return len(SECURITY_CHECKS), findings
-
-
-def project_findings(envs: Sequence[str]) -> tuple[int, list[Finding]]:
-    """Once per project: default providers disabled; no secrets in the environment files."""
+def project_findings(envs: Sequence[str], root: Path = REPO_ROOT) -> tuple[int, list[Finding]]:
+    """Once per project (no stack's policy pack sees these files): default providers disabled;
+    no secrets in the environment files."""
     findings = []
-    project = yaml.safe_load((REPO_ROOT / "Pulumi.yaml").read_text())
+    project = yaml.safe_load((root / "Pulumi.yaml").read_text())
     disabled = ((project.get("config") or {}).get("pulumi:disable-default-providers") or {}).get(
         "value"
     )
     if disabled != ["*"]:
-        findings.append(
-            Finding("project", "default-providers-disabled", f"Pulumi.yaml: {disabled}")
-        )
+        findings.append(Finding("project", PROJECT_CHECKS[0], f"Pulumi.yaml: {disabled}"))
     for env in envs:
-        text = (REPO_ROOT / f"Pulumi.{env}.yaml").read_text()
+        text = (root / f"Pulumi.{env}.yaml").read_text()
         findings += [
-            Finding("project", "no-secrets-in-config", f"Pulumi.{env}.yaml contains {marker!r}")
+            Finding("project", PROJECT_CHECKS[1], f"Pulumi.{env}.yaml contains {marker!r}")
             for marker in SECRET_MARKERS
             if marker in text
         ]
@@ -327,30 +238,27 @@ def audit(evaluations: Mapping[str, Evaluation], envs: Sequence[str] = ENVIRONME
     for stack, evaluation in evaluations.items():
         context = rules.stack_context(stack, config_get(stack))
         counted = figures(evaluation)
-        rule_runs, rule_findings = policy_findings(evaluation, context)
-        security_runs, security = security_findings(evaluation, context)
-        counted["rule checks"], counted["security checks"] = rule_runs, security_runs
+        counted["rule checks"], rule_findings = policy_findings(evaluation, context)
         report.per_stack[stack] = counted
         report.figures.update(counted)
-        report.findings += rule_findings + security
+        report.findings += rule_findings
     project_runs, project = project_findings(envs)
-    report.figures["security checks"] += project_runs
+    report.figures["project checks"] = project_runs
     report.findings += project
     return report
 
 
 def render(report: Report) -> list[str]:
     stacks = list(report.per_stack)
-    columns = [name for name in FIGURES if name != "stacks"]
+    columns = STACK_FIGURES
     width = max(len(name) for name in columns)
     lines = [f"{'':<{width}}  " + "  ".join(f"{s:>12}" for s in stacks) + f"  {'total':>7}"]
     for name in columns:
         cells = "  ".join(f"{report.per_stack[s][name]:>12}" for s in stacks)
         lines.append(f"{name:<{width}}  {cells}  {report.figures[name]:>7}")
     lines.append(
-        f"{report.figures['stacks']} stacks, {len(RULES)} policy rules, "
-        f"{len(SECURITY_CHECKS)} security checks per stack (+ project checks): "
-        f"{report.violations} violation(s)"
+        f"{report.figures['stacks']} stacks, {len(RULES)} policy rules per stack, "
+        f"{report.figures['project checks']} project checks: {report.violations} violation(s)"
     )
     lines += [f"  [{f.stack}] {f.check}: {f.message}" for f in report.findings]
     return lines
