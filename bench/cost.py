@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.settings import REPO_ROOT, RESULTS_DIR
+from components import aws_types
 
 PRICES = REPO_ROOT / "bench" / "prices.json"
 SEED_ITEMS = (
@@ -178,7 +179,7 @@ def read_deployment(env: str) -> Deployment:
 
 
 def _collect(deployment: Deployment, evaluation: Any) -> None:
-    for function in evaluation.of_type("aws:lambda/function:Function"):
+    for function in evaluation.of_type(aws_types.FUNCTION):
         inputs = function.inputs
         variables = (inputs.get("environment") or {}).get("variables") or {}
         deployment.functions.append(
@@ -192,20 +193,19 @@ def _collect(deployment: Deployment, evaluation: Any) -> None:
         )
         deployment.rekognition_labels |= variables.get("REKOGNITION_LABELS") == "true"
         deployment.rekognition_moderation |= variables.get("REKOGNITION_MODERATION") == "true"
-    lifecycles = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
-    for lifecycle in evaluation.of_type(lifecycles):
+    for lifecycle in evaluation.of_type(aws_types.BUCKET_LIFECYCLE):
         for rule in lifecycle.inputs.get("rules") or []:
             for transition in rule.get("transitions") or []:
                 deployment.transition_days = int(transition["days"])
                 deployment.transition_class = transition["storageClass"]
-    for api in evaluation.of_type("aws:apigatewayv2/api:Api"):
+    for api in evaluation.of_type(aws_types.HTTP_API):
         deployment.http_apis += api.inputs.get("protocolType") == "HTTP"
-    deployment.rest_apis += len(evaluation.of_type("aws:apigateway/restApi:RestApi"))
-    deployment.kms_keys += len(evaluation.of_type("aws:kms/key:Key"))
-    deployment.alarms += len(evaluation.of_type("aws:cloudwatch/metricAlarm:MetricAlarm"))
-    deployment.secrets += len(evaluation.of_type("aws:secretsmanager/secret:Secret"))
-    deployment.topics += len(evaluation.of_type("aws:sns/topic:Topic"))
-    for table in evaluation.of_type("aws:dynamodb/table:Table"):
+    deployment.rest_apis += len(evaluation.of_type(aws_types.REST_API))
+    deployment.kms_keys += len(evaluation.of_type(aws_types.KMS_KEY))
+    deployment.alarms += len(evaluation.of_type(aws_types.METRIC_ALARM))
+    deployment.secrets += len(evaluation.of_type(aws_types.SECRET))
+    deployment.topics += len(evaluation.of_type(aws_types.TOPIC))
+    for table in evaluation.of_type(aws_types.TABLE):
         deployment.tables += 1
         deployment.tables_with_pitr += bool(
             (table.inputs.get("pointInTimeRecovery") or {}).get("enabled")

@@ -25,6 +25,8 @@ from typing import Any
 
 from parliament import analyze_policy_string
 
+from components import aws_types
+
 POLICY_VARIABLES = {
     "${aws:PrincipalAccount}": "123456789012",
     "${aws:PrincipalTag/env}": "dev",
@@ -122,7 +124,7 @@ def project_documents() -> Iterator[dict[str, Any]]:
 def document_kind(resource_type: str, where: str) -> str:
     if where == "assumeRolePolicy":
         return "trust"
-    if resource_type == "aws:kms/key:Key":
+    if resource_type == aws_types.KMS_KEY:
         return "key"
     return "identity" if resource_type.startswith("aws:iam/") else "resource"
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from components import aws_types
 from components.naming import StackName
 from components.settings import Settings
 from local.fake_cloud import FakeCloud
 from local.program import ORGANIZATION, PROJECT, Evaluation, evaluate
 
-FUNCTION_TYPE = "aws:lambda/function:Function"
+FUNCTION_TYPE = aws_types.FUNCTION
 REFERENCED_STACK = "upload"
 """The stack others read by StackReference (purchase: upload's delivery CDN)."""
 

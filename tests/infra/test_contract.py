@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from components import aws_types
 from local.contract import check_event_contract
 from services.contracts.catalogue import SERVICES
 from tests.infra.conftest import ENVIRONMENTS, evaluate_with, evaluated
@@ -25,9 +26,7 @@ def test_subscriptions_are_raw_filtered_and_made_from_the_consumer_account(env: 
     for service, spec in SERVICES.items():
         stack = evaluated(f"{service}-{env}")
         subscriptions = [
-            s
-            for s in stack.of_type("aws:sns/topicSubscription:TopicSubscription")
-            if s.inputs["protocol"] == "sqs"
+            s for s in stack.of_type(aws_types.TOPIC_SUBSCRIPTION) if s.inputs["protocol"] == "sqs"
         ]
         assert len(subscriptions) == len(spec.consumes), service
         for subscription in subscriptions:
@@ -39,13 +38,13 @@ def test_subscriptions_are_raw_filtered_and_made_from_the_consumer_account(env: 
             }
             assert (
                 subscription.account
-                == stack.of_type("pulumi:providers:aws")[0].outputs["__account"]
+                == stack.of_type(aws_types.AWS_PROVIDER)[0].outputs["__account"]
             )
 
 
 def test_queue_policy_admits_only_the_producer_topic() -> None:
     stack = evaluated("catalog-dev")
-    for policy in stack.of_type("aws:sqs/queuePolicy:QueuePolicy"):
+    for policy in stack.of_type(aws_types.QUEUE_POLICY):
         [allow] = [
             s for s in json.loads(policy.inputs["policy"])["Statement"] if s["Effect"] == "Allow"
         ]
@@ -57,7 +56,7 @@ def test_queue_policy_admits_only_the_producer_topic() -> None:
 
 def test_producer_topic_admits_exactly_its_consumer_accounts() -> None:
     upload = evaluated("upload-dev")
-    [policy] = upload.of_type("aws:sns/topicPolicy:TopicPolicy")
+    [policy] = upload.of_type(aws_types.TOPIC_POLICY)
     statements = json.loads(policy.inputs["policy"])["Statement"]
     consumers = ["arn:aws:iam::222222222222:root", "arn:aws:iam::333333333333:root"]
     subscribers = [s["Principal"]["AWS"] for s in statements if "sns:Subscribe" in s["Action"]]
@@ -65,7 +64,7 @@ def test_producer_topic_admits_exactly_its_consumer_accounts() -> None:
     [read] = [s for s in statements if s["Action"] == ["sns:GetTopicAttributes"]]
     assert read["Principal"]["AWS"] == consumers  # what `./dev preflight` reads
     [publish] = [s for s in statements if s["Effect"] == "Allow" and "sns:Publish" in s["Action"]]
-    roles = {r.outputs["arn"] for r in upload.of_type("aws:iam/role:Role")}
+    roles = {r.outputs["arn"] for r in upload.of_type(aws_types.ROLE)}
     assert set(publish["Principal"]["AWS"]) == roles
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from components import aws_types
 from components.settings import SettingsError, load_settings
 from local.program import REPO_ROOT, Evaluation, load_config
 from policy.rules import ResourceContext, cors_configured_origins_only, stack_context
@@ -15,9 +16,9 @@ from services.common.headers import CORRELATION_HEADER
 from services.contracts.catalogue import SERVICES
 from tests.infra.conftest import STACKS, evaluate_with, evaluated
 
-API = "aws:apigatewayv2/api:Api"
-ROUTE = "aws:apigatewayv2/route:Route"
-BUCKET_CORS = "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration"
+API = aws_types.HTTP_API
+ROUTE = aws_types.HTTP_API_ROUTE
+BUCKET_CORS = aws_types.BUCKET_CORS
 ORIGINS = ["https://app.example.org", "https://admin.example.org"]
 
 

@@ -21,6 +21,7 @@ import pytest
 from elftools.elf.elffile import ELFFile
 from elftools.elf.gnuversions import GNUVerNeedSection
 
+from components import aws_types
 from components.layer import (
     DIRECT_UPLOAD_LIMIT,
     LAMBDA_GLIBC,
@@ -113,7 +114,7 @@ def test_layer_cache_key_follows_the_lock(tmp_path: Path) -> None:
 
 
 def test_mocked_programs_name_the_layer_without_building_it() -> None:
-    layer = evaluated("upload-dev").of_type("aws:lambda/layerVersion:LayerVersion")[0]
+    layer = evaluated("upload-dev").of_type(aws_types.LAYER_VERSION)[0]
     assert layer.inputs["compatibleArchitectures"] == ["arm64"]
     assert layer.inputs["compatibleRuntimes"] == ["python3.13"]
     assert layer.inputs["code"].path.endswith(f"dependencies-{layer_key()}.zip")

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from components import aws_types
 from local.program import Evaluation
 from tests.infra.conftest import STACKS, evaluate_with, evaluated
 
-FUNCTION = "aws:lambda/function:Function"
+FUNCTION = aws_types.FUNCTION
 
 
 def with_processor_concurrency(value: int) -> Evaluation:

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from components import aws_types
 from local.program import Evaluation, Resource
 from tests.infra.conftest import STACKS, evaluate_with, evaluated
 
@@ -19,7 +20,7 @@ def of(stack: str, type_token: str) -> list[Resource]:
 
 @pytest.mark.parametrize("stack_name", STACKS)
 def test_functions_are_arm64_traced_json_logged(stack_name: str) -> None:
-    for function in of(stack_name, "aws:lambda/function:Function"):
+    for function in of(stack_name, aws_types.FUNCTION):
         assert function.inputs["architectures"] == ["arm64"], function.urn
         assert function.inputs["tracingConfig"] == {"mode": "Active"}, function.urn
         assert function.inputs["loggingConfig"]["logFormat"] == "JSON", function.urn
@@ -30,9 +31,9 @@ def test_functions_are_arm64_traced_json_logged(stack_name: str) -> None:
 @pytest.mark.parametrize("stack_name", STACKS)
 def test_every_function_has_a_log_group_with_retention(stack_name: str) -> None:
     evaluation = evaluated(stack_name)
-    groups = {g.inputs["name"]: g for g in evaluation.of_type("aws:cloudwatch/logGroup:LogGroup")}
+    groups = {g.inputs["name"]: g for g in evaluation.of_type(aws_types.LOG_GROUP)}
     expected = 14 if stack_name.endswith("dev") else 365
-    for function in evaluation.of_type("aws:lambda/function:Function"):
+    for function in evaluation.of_type(aws_types.FUNCTION):
         group = groups[f"/aws/lambda/{function.inputs['name']}"]
         assert group.inputs["retentionInDays"] == expected, function.urn
         assert function.inputs["loggingConfig"]["logGroup"] == group.inputs["name"]
@@ -41,8 +42,8 @@ def test_every_function_has_a_log_group_with_retention(stack_name: str) -> None:
 @pytest.mark.parametrize("stack_name", STACKS)
 def test_every_function_has_error_and_throttle_alarms(stack_name: str) -> None:
     evaluation = evaluated(stack_name)
-    alarms = evaluation.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
-    for function in evaluation.of_type("aws:lambda/function:Function"):
+    alarms = evaluation.of_type(aws_types.METRIC_ALARM)
+    for function in evaluation.of_type(aws_types.FUNCTION):
         metrics = {
             a.inputs["metricName"]
             for a in alarms
@@ -55,10 +56,10 @@ def test_every_function_has_error_and_throttle_alarms(stack_name: str) -> None:
 def test_alarms_notify_the_alarm_topic_which_emails_the_configured_address(stack_name: str) -> None:
     evaluation = evaluated(stack_name)
     topic = next(
-        t for t in evaluation.of_type("aws:sns/topic:Topic") if t.inputs["name"].endswith("-alarms")
+        t for t in evaluation.of_type(aws_types.TOPIC) if t.inputs["name"].endswith("-alarms")
     )
     arn = topic.outputs["arn"]
-    for alarm in evaluation.of_type("aws:cloudwatch/metricAlarm:MetricAlarm"):
+    for alarm in evaluation.of_type(aws_types.METRIC_ALARM):
         assert alarm.inputs["alarmActions"] == [arn], alarm.urn
     email = evaluation.named(f"{stack_name.split('-')[0]}-alarms-email")
     assert email.inputs["endpoint"] == f"marketplace-{stack_name.split('-')[1]}-alarms@example.com"
@@ -67,10 +68,9 @@ def test_alarms_notify_the_alarm_topic_which_emails_the_configured_address(stack
 @pytest.mark.parametrize("stack_name", STACKS)
 def test_queue_has_dead_letter_queue_and_alarm(stack_name: str) -> None:
     evaluation = evaluated(stack_name)
-    queues = {q.outputs["arn"]: q for q in evaluation.of_type("aws:sqs/queue:Queue")}
+    queues = {q.outputs["arn"]: q for q in evaluation.of_type(aws_types.QUEUE)}
     alarmed = {
-        a.inputs["dimensions"].get("QueueName")
-        for a in evaluation.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+        a.inputs["dimensions"].get("QueueName") for a in evaluation.of_type(aws_types.METRIC_ALARM)
     }
     for queue in queues.values():
         assert queue.inputs.get("sqsManagedSseEnabled") is True, queue.urn
@@ -84,14 +84,14 @@ def test_queue_has_dead_letter_queue_and_alarm(stack_name: str) -> None:
 
 @pytest.mark.parametrize("stack_name", STACKS)
 def test_event_source_mappings_report_batch_item_failures(stack_name: str) -> None:
-    for mapping in of(stack_name, "aws:lambda/eventSourceMapping:EventSourceMapping"):
+    for mapping in of(stack_name, aws_types.EVENT_SOURCE_MAPPING):
         assert mapping.inputs["functionResponseTypes"] == ["ReportBatchItemFailures"], mapping.urn
 
 
 def test_sqs_visibility_timeout_covers_six_function_timeouts() -> None:
     evaluation = evaluated("upload-dev")
     queue = next(
-        q for q in evaluation.of_type("aws:sqs/queue:Queue") if q.inputs["name"].endswith("-ingest")
+        q for q in evaluation.of_type(aws_types.QUEUE) if q.inputs["name"].endswith("-ingest")
     )
     processor = evaluation.named("upload-processor-function")
     assert queue.inputs["visibilityTimeoutSeconds"] == 6 * processor.inputs["timeout"]
@@ -99,7 +99,7 @@ def test_sqs_visibility_timeout_covers_six_function_timeouts() -> None:
 
 @pytest.mark.parametrize("stack_name", STACKS)
 def test_tables_are_encrypted_with_point_in_time_recovery(stack_name: str) -> None:
-    for table in of(stack_name, "aws:dynamodb/table:Table"):
+    for table in of(stack_name, aws_types.TABLE):
         assert table.inputs["serverSideEncryption"]["enabled"] is True, table.urn
         assert table.inputs["pointInTimeRecovery"]["enabled"] is True, table.urn
         assert table.inputs["billingMode"] == "PAY_PER_REQUEST", table.urn
@@ -108,7 +108,7 @@ def test_tables_are_encrypted_with_point_in_time_recovery(stack_name: str) -> No
 
 @pytest.mark.parametrize("stack_name", STACKS)
 def test_topics_are_kms_encrypted(stack_name: str) -> None:
-    for topic in of(stack_name, "aws:sns/topic:Topic"):
+    for topic in of(stack_name, aws_types.TOPIC):
         assert topic.inputs.get("kmsMasterKeyId", "").startswith("arn:aws:kms:"), topic.urn
 
 
@@ -126,16 +126,16 @@ def test_every_taggable_resource_has_service_env_team_tags(stack_name: str) -> N
 
 
 TAGGABLE_WITHOUT_TAGS = {
-    "aws:lambda/function:Function",
-    "aws:sqs/queue:Queue",
-    "aws:sns/topic:Topic",
-    "aws:dynamodb/table:Table",
-    "aws:s3/bucket:Bucket",
-    "aws:iam/role:Role",
-    "aws:kms/key:Key",
-    "aws:cloudfront/distribution:Distribution",
-    "aws:apigatewayv2/api:Api",
-    "aws:cloudwatch/logGroup:LogGroup",
+    aws_types.FUNCTION,
+    aws_types.QUEUE,
+    aws_types.TOPIC,
+    aws_types.TABLE,
+    aws_types.BUCKET,
+    aws_types.ROLE,
+    aws_types.KMS_KEY,
+    aws_types.DISTRIBUTION,
+    aws_types.HTTP_API,
+    aws_types.LOG_GROUP,
 }
 
 
@@ -221,12 +221,12 @@ def test_upload_processor_may_call_rekognition_only_for_enabled_switches(
 
 
 def test_catalog_table_has_its_query_indexes() -> None:
-    table = evaluated("catalog-dev").of_type("aws:dynamodb/table:Table")[0]
+    table = evaluated("catalog-dev").of_type(aws_types.TABLE)[0]
     assert [i["name"] for i in table.inputs["globalSecondaryIndexes"]] == ["gsi1", "gsi2"]
 
 
 def test_catalog_api_is_public_and_read_only() -> None:
-    routes = evaluated("catalog-dev").of_type("aws:apigatewayv2/route:Route")
+    routes = evaluated("catalog-dev").of_type(aws_types.HTTP_API_ROUTE)
     assert {r.inputs["routeKey"] for r in routes} == {
         "GET /images",
         "GET /images/{id}",
@@ -238,19 +238,19 @@ def test_catalog_api_is_public_and_read_only() -> None:
 @pytest.mark.parametrize("stack_name", ["upload-dev", "purchase-dev"])
 def test_write_apis_require_a_jwt_from_the_configured_issuer(stack_name: str) -> None:
     evaluation = evaluated(stack_name)
-    [authorizer] = evaluation.of_type("aws:apigatewayv2/authorizer:Authorizer")
+    [authorizer] = evaluation.of_type(aws_types.HTTP_API_AUTHORIZER)
     assert authorizer.inputs["authorizerType"] == "JWT"
     jwt = authorizer.inputs["jwtConfiguration"]
     assert jwt["issuer"].startswith("https://cognito-idp.")
     assert jwt["audiences"] == ["REPLACE-ME-dev-web-client-id"]
-    for route in evaluation.of_type("aws:apigatewayv2/route:Route"):
+    for route in evaluation.of_type(aws_types.HTTP_API_ROUTE):
         assert route.inputs["authorizationType"] == "JWT", route.urn
         assert route.inputs["authorizerId"] == authorizer.id, route.urn
 
 
 @pytest.mark.parametrize("stack_name", ["upload-dev", "catalog-dev", "purchase-dev"])
 def test_api_stage_has_access_logs_and_throttling(stack_name: str) -> None:
-    [stage] = evaluated(stack_name).of_type("aws:apigatewayv2/stage:Stage")
+    [stage] = evaluated(stack_name).of_type(aws_types.HTTP_API_STAGE)
     assert stage.inputs["accessLogSettings"]["destinationArn"].startswith("arn:aws:logs:")
     assert stage.inputs["defaultRouteSettings"]["throttlingRateLimit"] > 0
     assert stage.inputs["autoDeploy"] is True
@@ -258,7 +258,7 @@ def test_api_stage_has_access_logs_and_throttling(stack_name: str) -> None:
 
 def test_purchase_completion_is_driven_by_the_table_stream() -> None:
     evaluation = evaluated("purchase-dev")
-    table = evaluation.of_type("aws:dynamodb/table:Table")[0]
+    table = evaluation.of_type(aws_types.TABLE)[0]
     assert table.inputs["streamEnabled"] is True
     mapping = evaluation.named("purchase-completion-mapping")
     assert mapping.inputs["eventSourceArn"] == table.outputs["streamArn"]
@@ -272,10 +272,10 @@ def test_purchase_completion_is_driven_by_the_table_stream() -> None:
 
 def test_purchase_signing_key_is_a_kms_encrypted_secret_without_a_value() -> None:
     evaluation = evaluated("purchase-dev")
-    [secret] = evaluation.of_type("aws:secretsmanager/secret:Secret")
+    [secret] = evaluation.of_type(aws_types.SECRET)
     assert secret.inputs["name"] == "marketplace/dev/purchase/cdn-signing-key"
     assert secret.inputs["kmsKeyId"].startswith("arn:aws:kms:")
-    assert not evaluation.of_type("aws:secretsmanager/secretVersion:SecretVersion")
+    assert not evaluation.of_type(aws_types.SECRET_VERSION)
 
 
 def test_purchase_learns_delivery_cdn_from_the_upload_stack_reference() -> None:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from components import aws_types
 from components.naming import StackNameError, parse_stack_name
 from local.fake_cloud import FakeCloud
 from local.program import Resource, evaluate
 from services.contracts.catalogue import SERVICES
 from tests.infra.conftest import STACKS, evaluated
 
-PROVIDER = "pulumi:providers:aws"
+PROVIDER = aws_types.AWS_PROVIDER
 STACK_REFERENCE = "pulumi:pulumi:StackReference"
 EVERY_SERVICE_HAS_ONE = (
     "marketplace:security:ServiceKey",
@@ -85,11 +86,7 @@ def test_stack_has_the_building_blocks_its_event_contract_declares(stack_name: s
     functions = evaluation.of_type("marketplace:compute:Function")
     assert functions
     for function in functions:
-        [lam] = [
-            r
-            for r in evaluation.of_type("aws:lambda/function:Function")
-            if r.parent == function.urn
-        ]
+        [lam] = [r for r in evaluation.of_type(aws_types.FUNCTION) if r.parent == function.urn]
         assert lam.name == f"{function.name}-function"
 
 

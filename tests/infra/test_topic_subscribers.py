@@ -6,12 +6,13 @@ import json
 
 import pytest
 
+from components import aws_types
 from components.settings import load_settings
 from local.program import REPO_ROOT, load_config
 from services.contracts.catalogue import consumers_of
 from tests.infra.conftest import evaluated
 
-TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
+TOPIC_POLICY = aws_types.TOPIC_POLICY
 
 
 @pytest.mark.parametrize("stack_name", ["upload-dev", "purchase-dev", "upload-prod"])

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 import yaml
 
+from components import aws_types
 from components.naming import parse_stack_name, topic_name
 from components.settings import NAMESPACE, load_settings
 from local.emulator import lambda_account_settings
@@ -143,7 +144,7 @@ def program_topic_policy(producer: str, accounts: str) -> str:
     config[f"{NAMESPACE}:accounts"] = json.loads(accounts)
     settings = load_settings(ENV, lambda k: config.get(f"{NAMESPACE}:{k}"))
     evaluation = evaluate_stack(parse_stack_name(f"{producer}-{ENV}"), settings, config)
-    [topic_policy] = evaluation.of_type("aws:sns/topicPolicy:TopicPolicy")
+    [topic_policy] = evaluation.of_type(aws_types.TOPIC_POLICY)
     return str(topic_policy.inputs["policy"])
 
 
