@@ -138,7 +138,7 @@ def token(args: argparse.Namespace) -> int:
 
 
 def demo(args: argparse.Namespace) -> int:
-    from local.demo import run_demo
+    from local.demo.run import run_demo
 
     return run_demo(out=_progress)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from local.demo import Marketplace
+from local.demo.client import Marketplace
 from local.runtime.system import LocalEnvironment
 
 

@@ -40,7 +40,8 @@ from botocore.exceptions import ClientError
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from local.demo import Marketplace, SampleImage, User, wait_for
+from local.demo.client import Marketplace, User, wait_for
+from local.demo.samples import SampleImage
 from local.runtime.system import LocalEnvironment
 from local.runtime.workers import FunctionRuntime, FunctionSpec, worker_environment
 from policy.rules import CONSUMER_ACTIONS

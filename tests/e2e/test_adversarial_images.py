@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from PIL import Image, ImageOps
 
-from local.demo import HTTP_TIMEOUT, Marketplace, User, wait_for
+from local.demo.client import Marketplace, User, upload_declaration, wait_for
 from local.runtime.pollers import SqsPoller
 from local.runtime.system import LocalEnvironment
 from tests.e2e.adversarial import NAMES, PUBLISHED, REJECTED, AdversarialImage, build, corpus
@@ -95,25 +95,10 @@ def ingest_watch(env: LocalEnvironment) -> IngestWatch:
 
 def send(market: Marketplace, user: User, image: AdversarialImage, tag: str) -> str:
     """``POST /uploads`` declaring the file's type, then the presigned POST; the upload id."""
-    body = {
-        "title": f"Adversarial {image.name}",
-        "tags": [tag],
-        "priceCents": 900,
-        "currency": "EUR",
-        "contentType": image.content_type,
-        "sizeBytes": image.declared_size,
-    }
-    created = market.call("POST", "upload", "/uploads", user, json=body)
-    assert created.status_code == 201, f"{image.name}: POST /uploads {created.text}"
-    post = created.json()["upload"]
-    sent = market.session.post(
-        post["url"],
-        data=post["fields"],
-        files={"file": (image.filename, image.content, image.content_type)},
-        timeout=HTTP_TIMEOUT,
+    declaration = upload_declaration(
+        f"Adversarial {image.name}", [tag], image.content_type, image.declared_size
     )
-    assert sent.status_code in (200, 201, 204), f"{image.name}: presigned POST {sent.status_code}"
-    return str(created.json()["uploadId"])
+    return market.upload_file(user, declaration, image.filename, image.content)
 
 
 @pytest.fixture(scope="module")
@@ -310,14 +295,7 @@ def test_upload_request_refused_naming_the_field(
     market: Marketplace, photographer: User, change: dict[str, Any], field: str
 ) -> None:
     # GIVEN an upload request for an animated GIF (declared as such) or a zero-byte file
-    body = {
-        "title": "Refused",
-        "tags": ["refused"],
-        "priceCents": 900,
-        "currency": "EUR",
-        "contentType": "image/jpeg",
-        "sizeBytes": 1000,
-    }
+    body = upload_declaration("Refused", ["refused"], "image/jpeg", 1000)
     # WHEN it is posted
     response = market.call("POST", "upload", "/uploads", photographer, json=body | change)
     # THEN it is a 400 naming the field, and no presigned upload is handed out

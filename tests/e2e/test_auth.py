@@ -13,7 +13,7 @@ import moto
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from local.demo import Marketplace, User
+from local.demo.client import Marketplace, User
 
 pytestmark = pytest.mark.e2e
 

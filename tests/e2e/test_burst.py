@@ -8,7 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from local.demo import Marketplace, SampleImage, wait_for
+from local.demo.client import Marketplace, wait_for
+from local.demo.samples import SampleImage
 from tests.services.upload.images import encode, natural_image
 
 pytestmark = pytest.mark.e2e

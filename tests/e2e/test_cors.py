@@ -20,7 +20,8 @@ import pytest
 import requests
 
 from components.settings import load_settings
-from local.demo import HTTP_TIMEOUT, Marketplace, User, png
+from local.demo.client import HTTP_TIMEOUT, Marketplace, User, post_file, upload_declaration
+from local.demo.samples import png
 from local.program import REPO_ROOT, load_config
 from services.common.headers import CORRELATION_HEADER
 
@@ -54,14 +55,7 @@ def photographer(market: Marketplace) -> User:
 
 def create_upload(market: Marketplace, user: User, origin: str) -> requests.Response:
     sample = png(seed=41)
-    body = {
-        "title": "cors",
-        "tags": ["cors"],
-        "priceCents": 500,
-        "currency": "EUR",
-        "contentType": sample.content_type,
-        "sizeBytes": len(sample.content),
-    }
+    body = upload_declaration("cors", ["cors"], sample.content_type, len(sample.content), 500)
     headers = {"Origin": origin, CORRELATION_HEADER: "corr-cors"}
     return market.call("POST", "upload", "/uploads", user, json=body, headers=headers)
 
@@ -136,12 +130,9 @@ def presigned_post(market: Marketplace, photographer: User) -> dict[str, Any]:
 
 def post_original(post: dict[str, Any], origin: str) -> requests.Response:
     sample = png(seed=41)
-    return requests.post(
-        post["url"],
-        data=post["fields"],
-        files={"file": (sample.name, sample.content, sample.content_type)},
-        headers={"Origin": origin},
-        timeout=HTTP_TIMEOUT,
+    session = requests.Session()
+    return post_file(
+        session, post, sample.name, sample.content, sample.content_type, {"Origin": origin}
     )
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from local.demo import wait_for
+from local.demo.client import wait_for
 from local.runtime.pollers import MappingSpec, SqsPoller, StreamPoller
 from local.runtime.system import LocalEnvironment
 from local.runtime.workers import FunctionRuntime, FunctionSpec, worker_environment

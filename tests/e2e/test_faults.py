@@ -21,7 +21,8 @@ from typing import Any
 import pytest
 
 from local.__main__ import main as local_main
-from local.demo import Marketplace, SampleImage, User, corrupt_file, wait_for
+from local.demo.client import Marketplace, User, wait_for
+from local.demo.samples import SampleImage, corrupt_file
 from local.graph import Graph
 from local.redrive import alarm_firing, dead_letter_queues, depth, select
 from local.runtime.faults import FaultPlan, Faults, FaultSpecError

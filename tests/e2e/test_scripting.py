@@ -22,7 +22,8 @@ import pytest
 import requests
 from PIL import Image
 
-from local.demo import png, wait_for
+from local.demo.client import wait_for
+from local.demo.samples import png
 from local.program import REPO_ROOT
 from local.runtime.system import LocalEnvironment
 
