@@ -36,11 +36,8 @@ class PurchaseService(ServiceComponent):
     def __init__(
         self, name: str, args: PurchaseServiceArgs, opts: pulumi.ResourceOptions | None = None
     ):
-        self._delivery: tuple[pulumi.Input[str], pulumi.Input[str]] = (
-            args.delivery_domain,
-            args.delivery_key_pair_id,
-        )
         super().__init__("marketplace:services:PurchaseService", name, args, opts)
+        self._args = args
         self.signing_secret = self._create_secret()
         self.notifications = self._create_notifications_topic()
         self.functions = self._create_functions()
@@ -92,8 +89,8 @@ class PurchaseService(ServiceComponent):
     def _environment(self) -> dict[str, pulumi.Input[str]]:
         return super()._environment() | {
             "SIGNING_KEY_SECRET_ARN": self.signing_secret.arn,
-            "SIGNING_KEY_PAIR_ID": self._delivery[1],
-            "DELIVERY_CDN_DOMAIN": self._delivery[0],
+            "SIGNING_KEY_PAIR_ID": self._args.delivery_key_pair_id,
+            "DELIVERY_CDN_DOMAIN": self._args.delivery_domain,
             "DOWNLOAD_URL_TTL_SECONDS": str(DOWNLOAD_URL_TTL_SECONDS),
             "NOTIFICATIONS_TOPIC_ARN": self.notifications.arn,
         }

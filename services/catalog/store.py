@@ -11,6 +11,7 @@ from botocore.exceptions import ClientError
 
 from services.catalog import index
 from services.catalog.index import ImageState, TransactItem
+from services.contracts.dispatch import consumer_table
 
 ATTEMPTS = 4
 """Tries per event when concurrent writers keep changing the image under us."""
@@ -101,11 +102,14 @@ class CatalogStore:
 
 Planner = Callable[[str, ImageState, Mapping[str, Any]], list[TransactItem]]
 
-PLANNERS: dict[str, Planner] = {
-    "image.published": index.plan_published,
-    "image.withdrawn": index.plan_withdrawn,
-    "purchase.completed": index.plan_purchase,
-}
+PLANNERS: Mapping[str, Planner] = consumer_table(
+    "catalog",
+    {
+        "image.published": index.plan_published,
+        "image.withdrawn": index.plan_withdrawn,
+        "purchase.completed": index.plan_purchase,
+    },
+)
 """The event types the indexer applies; other types are acknowledged and ignored."""
 
 

@@ -14,6 +14,7 @@ and ``image.withdrawn`` (WITHDRAWN). Delivery is at least once and unordered, so
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import boto3
@@ -31,6 +32,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from services.common.idempotency import persistence_layer
 from services.contracts.consumer import envelope_from_record
+from services.contracts.dispatch import consumer_table
 from services.contracts.envelope import Envelope
 from services.purchase import store
 from services.purchase.model import offer_from_published
@@ -46,6 +48,20 @@ processor = BatchProcessor(event_type=EventType.SQS)
 idempotency_config = IdempotencyConfig(event_key_jmespath="id")
 
 
+def _published(data: dict[str, Any]) -> bool:
+    return store.put_offer_if_newer(table, offer_from_published(data))
+
+
+def _withdrawn(data: dict[str, Any]) -> bool:
+    return store.withdraw_offer_if_newer(table, data)
+
+
+APPLIERS: Mapping[str, Callable[[dict[str, Any]], bool]] = consumer_table(
+    "purchase", {"image.published": _published, "image.withdrawn": _withdrawn}
+)
+"""Event type -> write to the read model; True when it changed the offer (newer revision)."""
+
+
 @idempotent_function(
     data_keyword_argument="envelope",
     config=idempotency_config,
@@ -53,13 +69,10 @@ idempotency_config = IdempotencyConfig(event_key_jmespath="id")
 )
 def apply_event(envelope: Envelope) -> str:
     """Apply one image event to the read model; returns ``applied``, ``stale`` or ``ignored``."""
-    if envelope.type == "image.published":
-        applied = store.put_offer_if_newer(table, offer_from_published(envelope.data))
-    elif envelope.type == "image.withdrawn":
-        applied = store.withdraw_offer_if_newer(table, envelope.data)
-    else:
+    apply = APPLIERS.get(envelope.type)
+    if apply is None:
         return "ignored"  # the subscription filter should not let other types through
-    return "applied" if applied else "stale"
+    return "applied" if apply(envelope.data) else "stale"
 
 
 @tracer.capture_method

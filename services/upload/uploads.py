@@ -15,12 +15,13 @@ import base64
 import binascii
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from services.common import cursor as cursors
+from services.contracts.dispatch import producer_table
 
 PENDING = "PENDING"
 PUBLISHED = "PUBLISHED"
@@ -150,22 +151,42 @@ def upload_view(record: Mapping[str, Any]) -> dict[str, Any]:
 def event_data(record: Mapping[str, Any], event_type: str) -> dict[str, Any]:
     """The ``data`` of the event a record owes, built from the record alone (so it can be
     rebuilt after a crash)."""
+    build = EVENT_DATA.get(event_type)
+    if build is None:
+        raise ValueError(f"upload records owe no {event_type!r} events")
     common = {
         "imageId": record["uploadId"],
         "revision": record["revision"],
         "photographerId": record["ownerId"],
     }
-    if event_type == IMAGE_PUBLISHED:
-        published = (
-            "title", "tags", "priceCents", "currency", "width", "height", "colours", "palette",
-            "labels", "thumbnailUrl", "previewUrl", "licensedKey", "publishedAt",
-        )  # fmt: skip
-        return common | {name: record[name] for name in published if name in record}
-    if event_type == IMAGE_REJECTED:
-        return common | {"reason": record["reason"]}
-    if event_type == IMAGE_WITHDRAWN:
-        return common | {"withdrawnAt": record["withdrawnAt"]}
-    raise ValueError(f"upload records owe no {event_type!r} events")
+    return common | build(record)
+
+
+def _published_data(record: Mapping[str, Any]) -> dict[str, Any]:
+    published = (
+        "title", "tags", "priceCents", "currency", "width", "height", "colours", "palette",
+        "labels", "thumbnailUrl", "previewUrl", "licensedKey", "publishedAt",
+    )  # fmt: skip
+    return {name: record[name] for name in published if name in record}
+
+
+def _rejected_data(record: Mapping[str, Any]) -> dict[str, Any]:
+    return {"reason": record["reason"]}
+
+
+def _withdrawn_data(record: Mapping[str, Any]) -> dict[str, Any]:
+    return {"withdrawnAt": record["withdrawnAt"]}
+
+
+EVENT_DATA: Mapping[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = producer_table(
+    "upload",
+    {
+        IMAGE_PUBLISHED: _published_data,
+        IMAGE_REJECTED: _rejected_data,
+        IMAGE_WITHDRAWN: _withdrawn_data,
+    },
+)
+"""Event type -> what of the record its ``data`` carries besides the common fields."""
 
 
 def encode_cursor(last_key: Mapping[str, Any]) -> str:
