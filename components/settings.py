@@ -1,20 +1,34 @@
 """The environment's settings (``Pulumi.<env>.yaml``), parsed once into typed, validated values.
 
 Every service stack of an environment shares one config file, so these settings are the
-contract between teams: accounts, roles, identity provider, alarm e-mail, sizing. Each
-error names the key and what was expected, because the person reading it is editing YAML.
+contract between teams: accounts, roles, identity provider, alarm e-mail, sizing. The shape is
+a pydantic model (field aliases are the config keys); each check states what it expects, and
+every error names the key and what was expected, because the person reading it is editing YAML.
 """
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any, get_args
 from urllib.parse import urlsplit
 
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
+from pydantic.alias_generators import to_camel
+
 from services.contracts.catalogue import SERVICES
+
+if TYPE_CHECKING:
+    import pulumi
 
 NAMESPACE = "marketplace"
 ACCOUNT_ID = re.compile(r"^\d{12}$")
@@ -23,8 +37,11 @@ ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ENV_NAME = re.compile(r"^[a-z][a-z0-9]{1,11}$")
 DOMAIN = re.compile(r"^[a-z0-9.-]+\.[a-z]{2,}$")
+KEY_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
 """Hosts a web origin may name over plain http (a developer's machine, the local environment)."""
+RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 3653)
+"""The retention periods CloudWatch Logs accepts."""
 PLACEHOLDER_MARK = "REPLACE-ME"
 """Marks a committed value that is an example, not a real one (``REPLACE-ME-web-client-id``)."""
 PLACEHOLDER_ACCOUNT = re.compile(r"^(\d)\1{11}$")
@@ -37,62 +54,205 @@ class SettingsError(ValueError):
     """A config value is missing or malformed; the message names the key."""
 
 
-@dataclass(frozen=True)
-class Identity:
+# -- value checks: each raises ValueError with the rest of the sentence after the key ----------
+
+
+def _matching(pattern: re.Pattern[str], expected: str) -> BeforeValidator:
+    def check(value: Any) -> str:
+        if not isinstance(value, str) or not pattern.match(value):
+            raise ValueError(f"must be {expected}, got {value!r}")
+        return value
+
+    return BeforeValidator(check)
+
+
+def _flag(value: Any) -> bool:
+    """YAML booleans, or the ``true``/``false`` text the CLI hands scalars over as."""
+    if isinstance(value, bool):
+        return value
+    if value in ("true", "false"):
+        return bool(value == "true")
+    raise ValueError(f"must be a bool, got {value!r}")
+
+
+def _whole_number(value: Any) -> int:
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"must be an int, got {value!r}")
+    return value
+
+
+def _bounded(low: int, high: int) -> BeforeValidator:
+    def check(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ValueError(f"must be an integer in [{low}, {high}], got {value!r}")
+        return value
+
+    return BeforeValidator(check)
+
+
+def _retention(days: int) -> int:
+    if days not in RETENTION_DAYS:
+        raise ValueError(f"must be one of CloudWatch's values {RETENTION_DAYS}, got {days}")
+    return days
+
+
+Flag = Annotated[bool, BeforeValidator(_flag)]
+RoleName = Annotated[str, _matching(ROLE_NAME, "an IAM role name")]
+
+
+class _Model(BaseModel):
+    """Frozen, camelCase config keys; unknown keys inside a setting are ignored."""
+
+    model_config = ConfigDict(
+        frozen=True, alias_generator=to_camel, populate_by_name=True, extra="ignore"
+    )
+
+
+class Identity(_Model):
     """The JWT issuer every write API trusts, and the audiences it accepts."""
 
     issuer: str
     audiences: tuple[str, ...]
 
+    @field_validator("issuer", mode="before")
+    @classmethod
+    def _issuer(cls, issuer: Any) -> str:
+        if not isinstance(issuer, str) or not issuer.startswith(("https://", "http://127.0.0.1")):
+            raise ValueError(f"must be an https:// URL, got {issuer!r}")
+        return issuer.rstrip("/")
 
-@dataclass(frozen=True)
-class FunctionSizing:
+    @field_validator("audiences", mode="before")
+    @classmethod
+    def _audiences(cls, audiences: Any) -> Any:
+        if (
+            not isinstance(audiences, list)
+            or not audiences
+            or not all(isinstance(a, str) and a for a in audiences)
+        ):
+            raise ValueError(f"must be a non-empty list of strings, got {audiences!r}")
+        return audiences
+
+
+class FunctionSizing(_Model):
     """Per-function overrides; ``None`` keeps the component's measured default."""
 
-    memory_mb: int | None = None
-    timeout_seconds: int | None = None
-    reserved_concurrency: int | None = None
+    model_config = ConfigDict(extra="forbid")
+
+    memory_mb: Annotated[int | None, _bounded(128, 10240)] = None
+    timeout_seconds: Annotated[int | None, _bounded(1, 900)] = None
+    reserved_concurrency: Annotated[int | None, _bounded(0, 1000)] = None
 
 
-@dataclass(frozen=True)
-class CdnSigning:
+class CdnSigning(_Model):
     """CloudFront signing public keys (not secret). The active one signs download URLs.
 
     Rotation: add the new key here (upload redeploys its key group with both), put the new
     private key in purchase's secret and make it active, then remove the old key.
     """
 
+    public_keys: dict[str, str]
     active_key: str
-    public_keys: Mapping[str, str]
+    """After ``public_keys``: fields are checked in order, and this one is checked against it."""
+
+    @field_validator("public_keys", mode="before")
+    @classmethod
+    def _public_keys(cls, keys: Any) -> Any:
+        if not isinstance(keys, Mapping) or not keys:
+            raise ValueError("must map key names to PEM public keys")
+        for name, pem in keys.items():
+            if not KEY_NAME.match(str(name)):
+                raise ValueError(f"key name {name!r} must be 1-64 of [A-Za-z0-9_-]")
+            if not isinstance(pem, str) or "BEGIN PUBLIC KEY" not in pem:
+                raise ValueError(f".{name} must be a PEM public key (-----BEGIN PUBLIC KEY-----)")
+        return keys
+
+    @field_validator("active_key", mode="before")
+    @classmethod
+    def _active_key(cls, active: Any, info: Any) -> str:
+        keys = info.data.get("public_keys", {})
+        if active not in keys:
+            raise ValueError(f"must be one of {', '.join(keys)}, got {active!r}")
+        return str(active)
 
 
-@dataclass(frozen=True)
-class Delivery:
+class Delivery(_Model):
     """Where purchase points its signed URLs when set in config (else a StackReference)."""
 
-    domain: str
-    key_pair_id: str
+    domain: Annotated[str, _matching(DOMAIN, "a host name")]
+    key_pair_id: Annotated[str, _matching(re.compile(r"^\S+$"), "a CloudFront public key id")]
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(_Model):
     env: str
-    region: str
-    accounts: Mapping[str, str]
-    deploy_role_name: str
-    preview_role_name: str
+    region: Annotated[str, _matching(REGION, "an AWS region such as eu-west-1")]
+    accounts: dict[str, str]
+    deploy_role_name: RoleName
+    preview_role_name: RoleName
     identity: Identity
-    alarm_email: str
+    alarm_email: Annotated[str, _matching(EMAIL, "an e-mail address")]
     cdn_signing: CdnSigning
-    log_retention_days: int = 30
-    deletion_protection: bool = False
-    rekognition_labels: bool = True
-    rekognition_moderation: bool = True
+    log_retention_days: Annotated[
+        int, BeforeValidator(_whole_number), AfterValidator(_retention)
+    ] = 30
+    deletion_protection: Flag = False
+    rekognition_labels: Flag = True
+    rekognition_moderation: Flag = True
     delivery: Delivery | None = None
     stack_reference_org: str | None = None
-    sizing: Mapping[str, Mapping[str, FunctionSizing]] = field(default_factory=dict)
+    sizing: dict[str, dict[str, FunctionSizing]] = Field(default_factory=dict)
     web_origins: tuple[str, ...] = ()
     """Browser origins allowed to call the APIs and POST uploads (CORS). Default: none."""
+
+    @field_validator("accounts", mode="before")
+    @classmethod
+    def _accounts(cls, accounts: Any) -> Any:
+        if not isinstance(accounts, Mapping):
+            raise ValueError(f"must be a mapping, got {type(accounts).__name__}")
+        missing = sorted(set(SERVICES) - set(accounts))
+        if missing:
+            raise ValueError(f"has no account for: {', '.join(missing)}")
+        unknown = sorted(set(accounts) - set(SERVICES))
+        if unknown:
+            known = ", ".join(SERVICES)
+            raise ValueError(
+                f"names unknown services {', '.join(unknown)}; known services: {known}"
+            )
+        for service, account in accounts.items():
+            if not isinstance(account, str) or not ACCOUNT_ID.match(account):
+                raise ValueError(
+                    f".{service} must be a 12-digit AWS account id in quotes, got {account!r}"
+                )
+        return accounts
+
+    @field_validator("sizing", mode="before")
+    @classmethod
+    def _sizing(cls, sizing: Any) -> Any:
+        if not isinstance(sizing, Mapping):
+            raise ValueError("must be a mapping service -> function -> sizes")
+        for service, functions in sizing.items():
+            if service not in SERVICES:
+                raise ValueError(f".{service}: unknown service")
+            if not isinstance(functions, Mapping):
+                raise ValueError(f".{service} must map function names to sizes")
+        return sizing
+
+    @field_validator("web_origins", mode="before")
+    @classmethod
+    def _web_origins(cls, value: Any) -> Any:
+        """``https://host[:port]`` origins exactly as browsers send them (plain http: loopback)."""
+        if not isinstance(value, list):
+            raise ValueError(
+                f"must be a list of origins such as https://app.example.com, got {value!r}"
+            )
+        for index, origin in enumerate(value):
+            problem = _origin_problem(origin)
+            if problem:
+                raise ValueError(f"[{index}] {problem}, got {origin!r}")
+        if len(set(value)) != len(value):
+            raise ValueError(f"lists an origin twice: {value!r}")
+        return value
 
     def account_of(self, service: str) -> str:
         return self.accounts[service]
@@ -102,221 +262,6 @@ class Settings:
 
     def function_sizing(self, service: str, function: str) -> FunctionSizing:
         return self.sizing.get(service, {}).get(function, FunctionSizing())
-
-
-Getter = Callable[[str], Any]
-"""Returns the decoded value of ``marketplace:<key>``, or ``None`` when it is not set."""
-
-
-def decode(raw: str | None) -> Any:
-    """Pulumi hands structured config values over as JSON text, scalars as plain text."""
-    if raw is None:
-        return None
-    try:
-        return json.loads(raw)
-    except ValueError:
-        return raw
-
-
-def load_settings(env: str, get: Getter) -> Settings:
-    """Parse and validate every ``marketplace:*`` key of environment ``env``."""
-    identity = _mapping(get, "identity")
-    retention = _optional(get, "logRetentionDays", int, 30)
-    return Settings(
-        env=env,
-        region=_matching(get, "region", REGION, "an AWS region such as eu-west-1"),
-        accounts=_accounts(get),
-        deploy_role_name=_matching(get, "deployRoleName", ROLE_NAME, "an IAM role name"),
-        preview_role_name=_matching(get, "previewRoleName", ROLE_NAME, "an IAM role name"),
-        identity=_identity(identity),
-        alarm_email=_matching(get, "alarmEmail", EMAIL, "an e-mail address"),
-        cdn_signing=_cdn_signing(_mapping(get, "cdnSigning")),
-        log_retention_days=_retention(retention),
-        deletion_protection=_optional(get, "deletionProtection", bool, env == "prod"),
-        rekognition_labels=_optional(get, "rekognitionLabels", bool, True),
-        rekognition_moderation=_optional(get, "rekognitionModeration", bool, True),
-        delivery=_delivery(get("delivery")),
-        stack_reference_org=_optional(get, "stackReferenceOrg", str, None),
-        sizing=_sizing(get("sizing") or {}),
-        web_origins=_web_origins(get("webOrigins")),
-    )
-
-
-def key(name: str) -> str:
-    return f"{NAMESPACE}:{name}"
-
-
-def _required(get: Getter, name: str) -> Any:
-    value = get(name)
-    if value is None or value == "":
-        raise SettingsError(f"missing config key {key(name)} (set it in Pulumi.<env>.yaml)")
-    return value
-
-
-def _matching(get: Getter, name: str, pattern: re.Pattern[str], expected: str) -> str:
-    value = _required(get, name)
-    if not isinstance(value, str) or not pattern.match(value):
-        raise SettingsError(f"{key(name)} must be {expected}, got {value!r}")
-    return value
-
-
-def _mapping(get: Getter, name: str) -> Mapping[str, Any]:
-    value = _required(get, name)
-    if not isinstance(value, Mapping):
-        raise SettingsError(f"{key(name)} must be a mapping, got {type(value).__name__}")
-    return value
-
-
-def _optional(get: Getter, name: str, kind: type, default: Any) -> Any:
-    value = get(name)
-    if value is None:
-        return default
-    if kind is bool and isinstance(value, str) and value in ("true", "false"):
-        return value == "true"
-    if kind is int and isinstance(value, str) and value.isdigit():
-        return int(value)
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise SettingsError(f"{key(name)} must be a {kind.__name__}, got {value!r}")
-    return value
-
-
-def _accounts(get: Getter) -> dict[str, str]:
-    accounts = _mapping(get, "accounts")
-    missing = sorted(set(SERVICES) - set(accounts))
-    if missing:
-        raise SettingsError(f"{key('accounts')} has no account for: {', '.join(missing)}")
-    unknown = sorted(set(accounts) - set(SERVICES))
-    if unknown:
-        raise SettingsError(
-            f"{key('accounts')} names unknown services {', '.join(unknown)}; "
-            f"known services: {', '.join(SERVICES)}"
-        )
-    for service, account in accounts.items():
-        if not isinstance(account, str) or not ACCOUNT_ID.match(account):
-            raise SettingsError(
-                f"{key('accounts')}.{service} must be a 12-digit AWS account id in quotes, "
-                f"got {account!r}"
-            )
-    return dict(accounts)
-
-
-def _identity(identity: Mapping[str, Any]) -> Identity:
-    issuer = identity.get("issuer")
-    if not isinstance(issuer, str) or not issuer.startswith(("https://", "http://127.0.0.1")):
-        raise SettingsError(f"{key('identity')}.issuer must be an https:// URL, got {issuer!r}")
-    audiences = identity.get("audiences")
-    if (
-        not isinstance(audiences, list)
-        or not audiences
-        or not all(isinstance(a, str) and a for a in audiences)
-    ):
-        raise SettingsError(
-            f"{key('identity')}.audiences must be a non-empty list of strings, got {audiences!r}"
-        )
-    return Identity(issuer=issuer.rstrip("/"), audiences=tuple(audiences))
-
-
-def _cdn_signing(signing: Mapping[str, Any]) -> CdnSigning:
-    keys = signing.get("publicKeys")
-    if not isinstance(keys, Mapping) or not keys:
-        raise SettingsError(f"{key('cdnSigning')}.publicKeys must map key names to PEM public keys")
-    for name, pem in keys.items():
-        if not re.match(r"^[A-Za-z0-9_-]{1,64}$", str(name)):
-            raise SettingsError(
-                f"{key('cdnSigning')}.publicKeys key name {name!r} must be 1-64 of [A-Za-z0-9_-]"
-            )
-        if not isinstance(pem, str) or "BEGIN PUBLIC KEY" not in pem:
-            raise SettingsError(
-                f"{key('cdnSigning')}.publicKeys.{name} must be a PEM public key "
-                "(-----BEGIN PUBLIC KEY-----)"
-            )
-    active = signing.get("activeKey")
-    if active not in keys:
-        raise SettingsError(
-            f"{key('cdnSigning')}.activeKey must be one of {', '.join(keys)}, got {active!r}"
-        )
-    return CdnSigning(active_key=str(active), public_keys=dict(keys))
-
-
-def _delivery(value: Any) -> Delivery | None:
-    if value is None:
-        return None
-    if not isinstance(value, Mapping):
-        raise SettingsError(f"{key('delivery')} must be a mapping with domain and keyPairId")
-    domain, key_pair_id = value.get("domain"), value.get("keyPairId")
-    if not isinstance(domain, str) or not DOMAIN.match(domain):
-        raise SettingsError(f"{key('delivery')}.domain must be a host name, got {domain!r}")
-    if not isinstance(key_pair_id, str) or not key_pair_id:
-        raise SettingsError(f"{key('delivery')}.keyPairId must be a CloudFront public key id")
-    return Delivery(domain=domain, key_pair_id=key_pair_id)
-
-
-def _retention(days: int) -> int:
-    allowed = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 3653)
-    if days not in allowed:
-        raise SettingsError(
-            f"{key('logRetentionDays')} must be one of CloudWatch's values {allowed}, got {days}"
-        )
-    return days
-
-
-SIZING_FIELDS = {
-    "memoryMb": ("memory_mb", 128, 10240),
-    "timeoutSeconds": ("timeout_seconds", 1, 900),
-    "reservedConcurrency": ("reserved_concurrency", 0, 1000),
-}
-
-
-def _sizing(value: Any) -> dict[str, dict[str, FunctionSizing]]:
-    if not isinstance(value, Mapping):
-        raise SettingsError(f"{key('sizing')} must be a mapping service -> function -> sizes")
-    result: dict[str, dict[str, FunctionSizing]] = {}
-    for service, functions in value.items():
-        if service not in SERVICES:
-            raise SettingsError(f"{key('sizing')}.{service}: unknown service")
-        if not isinstance(functions, Mapping):
-            raise SettingsError(f"{key('sizing')}.{service} must map function names to sizes")
-        result[service] = {
-            function: _function_sizing(f"{key('sizing')}.{service}.{function}", sizes)
-            for function, sizes in functions.items()
-        }
-    return result
-
-
-def _function_sizing(path: str, sizes: Any) -> FunctionSizing:
-    if not isinstance(sizes, Mapping):
-        raise SettingsError(f"{path} must be a mapping of {', '.join(SIZING_FIELDS)}")
-    values: dict[str, int] = {}
-    for name, number in sizes.items():
-        if name not in SIZING_FIELDS:
-            raise SettingsError(
-                f"{path}.{name}: unknown setting; known: {', '.join(SIZING_FIELDS)}"
-            )
-        attribute, low, high = SIZING_FIELDS[name]
-        if isinstance(number, bool) or not isinstance(number, int) or not low <= number <= high:
-            raise SettingsError(
-                f"{path}.{name} must be an integer in [{low}, {high}], got {number!r}"
-            )
-        values[attribute] = number
-    return FunctionSizing(**values)
-
-
-def _web_origins(value: Any) -> tuple[str, ...]:
-    """``https://host[:port]`` origins exactly as browsers send them (plain http: loopback only)."""
-    if value is None:
-        return ()
-    if not isinstance(value, list):
-        raise SettingsError(
-            f"{key('webOrigins')} must be a list of origins such as https://app.example.com, "
-            f"got {value!r}"
-        )
-    for index, origin in enumerate(value):
-        problem = _origin_problem(origin)
-        if problem:
-            raise SettingsError(f"{key('webOrigins')}[{index}] {problem}, got {origin!r}")
-    if len(set(value)) != len(value):
-        raise SettingsError(f"{key('webOrigins')} lists an origin twice: {value!r}")
-    return tuple(value)
 
 
 def _origin_problem(origin: Any) -> str | None:
@@ -336,6 +281,87 @@ def _origin_problem(origin: Any) -> str | None:
     if parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS):
         return None
     return "must use https (plain http only for 127.0.0.1 or localhost)"
+
+
+# -- loading -----------------------------------------------------------------------------------
+
+Getter = Callable[[str], Any]
+"""Returns the value of ``marketplace:<key>`` (maps and lists as such), or ``None`` if unset."""
+
+CONFIG_KEYS = tuple(
+    field.alias or name for name, field in Settings.model_fields.items() if name != "env"
+)
+"""Every ``marketplace:*`` key the settings read."""
+
+
+def load_settings(env: str, get: Getter) -> Settings:
+    """Parse and validate every ``marketplace:*`` key of environment ``env``."""
+    values = {name: get(name) for name in CONFIG_KEYS}
+    values = {name: value for name, value in values.items() if value is not None}
+    values.setdefault("deletionProtection", env == "prod")
+    try:
+        return Settings.model_validate({"env": env, **values})
+    except ValidationError as error:
+        raise _settings_error(error) from None
+
+
+def config_getter(config: pulumi.Config) -> Getter:
+    """Reads ``config`` the way the CLI stores it: text settings as text, the rest as JSON.
+
+    The CLI hands every value over as text; ``Config.get_object`` parses the structured ones
+    (maps, lists, booleans, numbers), and the text ones are read as they are.
+    """
+    text_keys = {
+        field.alias or name
+        for name, field in Settings.model_fields.items()
+        if field.annotation is str or set(get_args(field.annotation)) == {str, type(None)}
+    }
+
+    def get(name: str) -> Any:
+        return config.get(name) if name in text_keys else config.get_object(name)
+
+    return get
+
+
+def key(name: str) -> str:
+    return f"{NAMESPACE}:{name}"
+
+
+def _settings_error(error: ValidationError) -> SettingsError:
+    """The first problem, as a sentence that starts with the full config key."""
+    problem = error.errors(include_url=False)[0]
+    path = key(_path(problem["loc"]))
+    kind, value = problem["type"], problem.get("input")
+    if kind == "missing":
+        return SettingsError(f"missing config key {path} (set it in Pulumi.<env>.yaml)")
+    if kind in ("value_error", "assertion_error"):
+        tail = str(problem["ctx"]["error"])
+        return SettingsError(path + ("" if tail[:1] in ".[:" else " ") + tail)
+    if kind == "extra_forbidden":
+        known = ", ".join(f.alias or n for n, f in FunctionSizing.model_fields.items())
+        return SettingsError(f"{path}: unknown setting; known: {known}")
+    expected = _EXPECTED.get(kind)
+    if expected:
+        return SettingsError(f"{path} must be {expected}, got {value!r}")
+    return SettingsError(f"{path}: {problem['msg']}, got {value!r}")
+
+
+_EXPECTED = {
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+    "string_type": "a string",
+    "list_type": "a list",
+    "tuple_type": "a list",
+    "int_type": "an int",
+    "int_parsing": "an int",
+}
+
+
+def _path(loc: Sequence[int | str]) -> str:
+    """``("sizing", "upload", "processor")`` -> ``sizing.upload.processor``; indexes as ``[i]``."""
+    parts = [f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc]
+    return "".join(parts).lstrip(".")
 
 
 @dataclass(frozen=True)

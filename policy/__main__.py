@@ -39,7 +39,7 @@ from pulumi_policy import (  # noqa: E402
     proxy,
 )
 
-from components.settings import NAMESPACE, decode  # noqa: E402
+from components.settings import NAMESPACE, config_getter  # noqa: E402
 from policy.rules import (  # noqa: E402
     RULES,
     UNKNOWN,
@@ -92,7 +92,7 @@ def _item(container: Any, key: Any) -> Any:
 @functools.cache
 def _context_of(stack: str) -> StackContext:
     config = pulumi.Config(NAMESPACE)
-    return stack_context(stack, lambda key: decode(config.get(key)))
+    return stack_context(stack, config_getter(config))
 
 
 def engine_stack_context() -> StackContext:

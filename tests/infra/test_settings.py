@@ -8,7 +8,13 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.settings import NAMESPACE, Settings, SettingsError, decode, load_settings
+from components.settings import (
+    NAMESPACE,
+    Settings,
+    SettingsError,
+    config_getter,
+    load_settings,
+)
 from local.program import REPO_ROOT, load_config
 from tests.infra.conftest import evaluate_with
 
@@ -100,6 +106,26 @@ def test_committed_account_ids_are_obvious_placeholders() -> None:
             lambda c: c.update({"marketplace:deletionProtection": "maybe"}),
             "marketplace:deletionProtection must be a bool",
         ),
+        (
+            lambda c: c.update({"marketplace:identity": "https://issuer"}),
+            "marketplace:identity must be a mapping",
+        ),
+        (
+            lambda c: c.update({"marketplace:delivery": {"domain": "cdn.example.org"}}),
+            "missing config key marketplace:delivery.keyPairId",
+        ),
+        (
+            lambda c: c.update({"marketplace:sizing": {"billing": {}}}),
+            "marketplace:sizing.billing: unknown service",
+        ),
+        (
+            lambda c: c.update({"marketplace:logRetentionDays": "a month"}),
+            "marketplace:logRetentionDays must be an int, got 'a month'",
+        ),
+        (
+            lambda c: c.update({"marketplace:stackReferenceOrg": ["acme"]}),
+            "marketplace:stackReferenceOrg must be a string",
+        ),
     ],
 )
 def test_config_error_names_the_key(change: Any, message: str) -> None:
@@ -132,7 +158,7 @@ def test_program_reads_the_settings_the_yaml_states(env: str) -> None:
     config = pulumi.Config(NAMESPACE)
     try:
         # WHEN the settings are read the way __main__.py reads them
-        from_program = load_settings(env, lambda key: decode(config.get(key)))
+        from_program = load_settings(env, config_getter(config))
     finally:
         pulumi.runtime.set_all_config({})
     # THEN they are exactly what the YAML says (maps, lists, booleans and numbers included)
@@ -148,3 +174,20 @@ def test_sizing_override_reaches_the_function() -> None:
     )
     processor = evaluation.named("upload-processor-function")
     assert processor.inputs["memorySize"] == 2048
+
+
+def test_program_reads_text_settings_as_text_and_the_rest_as_objects() -> None:
+    # GIVEN an organisation name that looks like a number, and a boolean, as the CLI hands them
+    values = dev_config() | {
+        "marketplace:stackReferenceOrg": "2026",
+        "marketplace:rekognitionLabels": False,
+    }
+    pulumi.runtime.set_all_config({k: as_the_cli_hands_it_over(v) for k, v in values.items()})
+    try:
+        # WHEN the program reads them
+        settings = load_settings("dev", config_getter(pulumi.Config(NAMESPACE)))
+    finally:
+        pulumi.runtime.set_all_config({})
+    # THEN the text stays text (get_object would make it a number) and the boolean is one
+    assert settings.stack_reference_org == "2026"
+    assert settings.rekognition_labels is False
