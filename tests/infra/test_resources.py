@@ -226,12 +226,11 @@ def test_catalog_table_has_its_query_indexes() -> None:
 
 
 def test_catalog_api_is_public_and_read_only() -> None:
+    # The route list itself is the manifest's (tests/infra/test_manifest.py); the policy is
+    # that every catalog route is a GET and needs no token.
     routes = evaluated("catalog-dev").of_type(aws_types.HTTP_API_ROUTE)
-    assert {r.inputs["routeKey"] for r in routes} == {
-        "GET /images",
-        "GET /images/{id}",
-        "GET /tags",
-    }
+    assert routes
+    assert all(r.inputs["routeKey"].startswith("GET /") for r in routes)
     assert all(r.inputs["authorizationType"] == "NONE" for r in routes)
 
 
