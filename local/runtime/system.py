@@ -32,8 +32,10 @@ from local.runtime.cdn import CdnOrigin, CdnServer, Distribution
 from local.runtime.faults import ENV_VAR as FAULTS_ENV_VAR
 from local.runtime.faults import FaultPlan, Faults
 from local.runtime.http_api import ApiGateway, ApiIdentity, Cors, HttpApiServer, RouteSpec
-from local.runtime.pollers import MappingSpec, SqsPoller, StreamPoller
+from local.runtime.pollers import MappingSpec
 from local.runtime.ports import PortPlan
+from local.runtime.sqs_poller import SqsPoller
+from local.runtime.stream_poller import StreamPoller
 from local.runtime.workers import FunctionRuntime, FunctionSpec, worker_environment
 from local.users import DEFAULT_PASSWORD, sign_in_user
 

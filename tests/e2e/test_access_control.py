@@ -37,11 +37,10 @@ import jwt
 import moto
 import pytest
 from botocore.exceptions import ClientError
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from local.demo.client import Marketplace, User, wait_for
 from local.demo.samples import SampleImage
+from local.keys import new_rsa_key, private_pem
 from local.runtime.system import LocalEnvironment
 from local.runtime.workers import FunctionRuntime, FunctionSpec, worker_environment
 from policy.rules import CONSUMER_ACTIONS
@@ -252,7 +251,7 @@ def tokens(market: Marketplace, world: dict[str, Any]) -> dict[str, str]:
         "iat": now,
         "exp": now + 900,
     }
-    key, other_key = pool_key(), rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    key, other_key = pool_key(), new_rsa_key()
 
     def signed(changes: dict[str, Any], signer: Any = key) -> str:
         return jwt.encode(claims | changes, signer, algorithm="RS256", headers={"kid": kid})
@@ -382,12 +381,7 @@ def retargeted(url: str, other: str) -> str:
 
 def self_signed(url: str, key_pair_id: str) -> str:
     """Signed by a key the buyer made, claiming the distribution's key pair id."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
+    pem = private_pem(new_rsa_key())
     return sign_url(
         url.split("?", 1)[0], key_pair_id, pem, datetime.now(UTC) + timedelta(minutes=5)
     )

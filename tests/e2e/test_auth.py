@@ -11,9 +11,9 @@ from typing import Any
 import jwt
 import moto
 import pytest
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from local.demo.client import Marketplace, User
+from local.keys import new_rsa_key
 
 pytestmark = pytest.mark.e2e
 
@@ -96,7 +96,7 @@ def test_api_refuses_token_signed_by_another_key(
     market: Marketplace, valid_claims: dict[str, Any]
 ) -> None:
     # GIVEN valid claims signed with a key that is not in the pool's JWKS
-    other_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    other_key = new_rsa_key()
     # WHEN the token is presented
     status = get_uploads(market, forged(valid_claims, other_key))
     # THEN it is refused

@@ -8,9 +8,8 @@ from typing import Any
 
 import boto3
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
+from local.keys import new_rsa_key, private_pem, public_pem
 from services.contracts.envelope import new_envelope
 from services.contracts.schemas import examples
 from services.purchase.model import offer_from_published
@@ -47,18 +46,8 @@ def rsa_key() -> tuple[str, str]:
 
     One per session: generating a 2048-bit key costs a large share of a test's time.
     """
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    return private, public
+    key = new_rsa_key()
+    return private_pem(key), public_pem(key)
 
 
 @pytest.fixture

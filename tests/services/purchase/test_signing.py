@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
+from local.keys import new_rsa_key, public_pem
 from services.purchase.signing import InvalidSignedUrl, delivery_url, sign_url, verify_signed_url
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
@@ -75,10 +74,7 @@ def test_signed_url_with_altered_signature_is_refused(
 
 def test_signed_url_from_another_key_is_refused(signed: str) -> None:
     # GIVEN the public key of some other key pair
-    other = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key()
-    other_pem = other.public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
+    other_pem = public_pem(new_rsa_key())
 
     # WHEN / THEN the URL does not verify with it
     with pytest.raises(InvalidSignedUrl, match="signature"):

@@ -11,9 +11,9 @@ from typing import Any
 
 import jwt
 import pytest
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from local.keys import new_rsa_key, private_pem, public_pem
 from local.runtime.auth import JwtVerifier, Unauthorized
 from local.runtime.cdn import Distribution, check_signature
 from local.runtime.http_api import (
@@ -24,13 +24,13 @@ from local.runtime.http_api import (
     build_event,
     reply_from_result,
 )
-from local.runtime.pollers import failed_item_ids, matches
+from local.runtime.pollers import failed_item_ids
 from local.runtime.workers import FunctionRuntime, FunctionSpec, Invocation, worker_environment
 from services.purchase.signing import sign_url
 
 ISSUER = "https://issuer.example/pool"
-KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-OTHER_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+KEY = new_rsa_key()
+OTHER_KEY = new_rsa_key()
 
 
 class NoFunction:
@@ -183,28 +183,6 @@ def test_jwt_verifier_refuses(verifier: JwtVerifier, authorization: str | None) 
 
 # -- event sources ---------------------------------------------------------------------------
 
-PURCHASE_INSERTS = {
-    "eventName": ["INSERT"],
-    "dynamodb": {"Keys": {"pk": {"S": [{"prefix": "PURCHASE#"}]}}},
-}
-
-
-@pytest.mark.parametrize(
-    ("event_name", "pk", "expected"),
-    [("INSERT", "PURCHASE#1", True), ("MODIFY", "PURCHASE#1", False), ("INSERT", "OFFER#1", False)],
-)
-def test_filter_pattern_matches_like_lambda(event_name: str, pk: str, expected: bool) -> None:
-    # GIVEN a stream record
-    record = {"eventName": event_name, "dynamodb": {"Keys": {"pk": {"S": pk}}}}
-    # THEN the completion mapping's filter lets through only purchase inserts
-    assert matches(PURCHASE_INSERTS, record) is expected
-
-
-def test_filter_pattern_exists_and_anything_but() -> None:
-    assert matches({"a": [{"exists": False}]}, {"b": 1})
-    assert not matches({"a": [{"exists": True}]}, {"b": 1})
-    assert matches({"a": [{"anything-but": ["x"]}]}, {"a": "y"})
-
 
 @pytest.mark.parametrize(
     ("invocation", "partial", "failed"),
@@ -226,15 +204,7 @@ def test_failed_item_ids_follow_lambda(invocation: Invocation, partial: bool, fa
 
 
 def pem(key: rsa.RSAPrivateKey) -> tuple[str, str]:
-    private = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    return private, public
+    return private_pem(key), public_pem(key)
 
 
 def test_cdn_signature_check_accepts_only_valid_unexpired_signatures() -> None:
