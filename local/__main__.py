@@ -35,9 +35,10 @@ def preview(args: argparse.Namespace) -> int:
 
 
 def up(args: argparse.Namespace) -> int:
+    from local.runtime.environment import LocalEnvironment
     from local.runtime.ports import PortPlan
+    from local.runtime.process import write_pid_file
     from local.runtime.serving import PortInUse
-    from local.runtime.system import LocalEnvironment, write_pid_file
 
     echo = print if args.verbose else None
     try:
@@ -168,7 +169,7 @@ def graph(args: argparse.Namespace) -> int:
 
 
 def down(args: argparse.Namespace) -> int:
-    from local.runtime.system import PID_FILE, STATE_DIR, clean_state, stop_recorded_process
+    from local.runtime.process import PID_FILE, STATE_DIR, clean_state, stop_recorded_process
 
     pid = stop_recorded_process(PID_FILE)
     if pid:

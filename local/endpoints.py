@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from local.runtime.system import LocalEnvironment
+    from local.runtime.environment import LocalEnvironment
 
 FILE_NAME = "endpoints.json"
 ENDPOINTS_FILE = Path(__file__).resolve().parent.parent / ".local" / FILE_NAME

@@ -27,6 +27,8 @@ from pulumi.runtime import settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from local.provider_check import PROVIDER_TYPE, checked_inputs, provider_default_tags
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PROGRAM = REPO_ROOT / "__main__.py"
 PROJECT = "marketplace"
@@ -104,6 +106,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
     def __init__(self) -> None:
         self.resources: list[Resource] = []
         self.provider_accounts: dict[str, str] = {}
+        self.provider_default_tags: dict[str, dict[str, str]] = {}
         self._registration = threading.local()
 
     @contextmanager
@@ -121,8 +124,13 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
         account = self._account_for(args)
+        if args.typ == PROVIDER_TYPE:
+            self.provider_default_tags[args.name] = provider_default_tags(args.inputs)
+        else:  # what the provider's Check would add (its default tags as tagsAll)
+            default_tags = self.provider_default_tags.get(_provider_name(args.provider), {})
+            args.inputs = checked_inputs(args.typ, args.inputs, default_tags)
         resource_id, outputs = self.outputs_for(args, account)
-        if args.typ == "pulumi:providers:aws":
+        if args.typ == PROVIDER_TYPE:
             self.provider_accounts[args.name] = account or ""
         urn, parent = getattr(self._registration, "current", ("", None))
         self.resources.append(
@@ -149,16 +157,21 @@ class RecordingMocks(pulumi.runtime.Mocks):
         raise NotImplementedError
 
     def _account_for(self, args: pulumi.runtime.MockResourceArgs) -> str | None:
-        if args.typ == "pulumi:providers:aws":
+        if args.typ == PROVIDER_TYPE:
             allowed = args.inputs.get("allowedAccountIds") or []
             if isinstance(allowed, str):  # provider inputs arrive JSON-encoded
                 allowed = json.loads(allowed)
             return allowed[0] if allowed else None
         if not args.provider:
             return None
-        # provider references look like "<provider urn>::<provider id>"
-        provider_name = args.provider.split("::")[-2] if "::" in args.provider else args.provider
-        return self.provider_accounts.get(provider_name)
+        return self.provider_accounts.get(_provider_name(args.provider))
+
+
+def _provider_name(reference: str | None) -> str:
+    """A provider reference (``<provider urn>::<provider id>``) to the provider's name."""
+    if not reference:
+        return ""
+    return reference.split("::")[-2] if "::" in reference else reference
 
 
 class _RecordingMonitor(pulumi_mocks.MockMonitor):

@@ -16,7 +16,7 @@ import requests
 
 if TYPE_CHECKING:
     from local.demo.samples import SampleImage
-    from local.runtime.system import LocalEnvironment
+    from local.runtime.environment import LocalEnvironment
 
 TIMEOUT_SECONDS = 30.0
 """The longest any asynchronous step may take before the scenario calls it failed."""

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from local.demo.client import Marketplace
 from local.demo.scenario import Scenario
-from local.runtime.system import LocalEnvironment
+from local.runtime.environment import LocalEnvironment
 
 
 def run_demo(out: Callable[[str], None] = print) -> int:

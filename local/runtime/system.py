@@ -1,10 +1,9 @@
-"""Bring the whole local environment up and down: emulator, deployment, runtime.
+"""The local runtime: what serves a deployed graph instead of Lambda, API Gateway and CloudFront.
 
-``LocalEnvironment`` is what ``up``, ``demo`` and the end-to-end tests share: start the
-embedded cloud, deploy every service stack of the environment into it (the deployer writes
-``.local/graph.json``), then start the ``Runtime`` read from that graph - the CDN, one
+``Runtime`` reads the graph the deployer wrote (``.local/graph.json``) and starts the CDN, one
 worker pool per function, one HTTP server per API, one poller per event source mapping and
-the cross-account SNS relay. Handler logs go to ``.local/logs/<function>.log``, runtime
+the cross-account SNS relay (``environment.LocalEnvironment`` brings the emulator, the
+deployment and this up together). Handler logs go to ``.local/logs/<function>.log``, runtime
 events (requests, failures, retries) to ``.local/logs/runtime.log``. Fault injection (off
 unless ``MARKETPLACE_FAULTS`` or ``faults=`` asks for it; ``runtime.faults`` toggles it at run
 time) is described in faults.py.
@@ -13,8 +12,6 @@ time) is described in faults.py.
 from __future__ import annotations
 
 import os
-import shutil
-import signal
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -23,10 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from local import endpoints
 from local.graph import Graph
-from local.program import REPO_ROOT
-from local.runtime import s3_notifications
 from local.runtime.auth import JwtVerifier, fetch_jwks
 from local.runtime.cdn import CdnOrigin, CdnServer, Distribution
 from local.runtime.faults import ENV_VAR as FAULTS_ENV_VAR
@@ -34,13 +28,11 @@ from local.runtime.faults import FaultPlan, Faults
 from local.runtime.http_api import ApiGateway, ApiIdentity, Cors, HttpApiServer, RouteSpec
 from local.runtime.pollers import MappingSpec
 from local.runtime.ports import PortPlan
+from local.runtime.process import STATE_DIR
 from local.runtime.sqs_poller import SqsPoller
 from local.runtime.stream_poller import StreamPoller
 from local.runtime.workers import FunctionRuntime, FunctionSpec, worker_environment
-from local.users import DEFAULT_PASSWORD, sign_in_user
 
-STATE_DIR = REPO_ROOT / ".local"
-PID_FILE = STATE_DIR / "up.pid"
 MAX_WORKERS_PER_FUNCTION = 2
 """Lambda would scale out to the mapping's maximum concurrency; two cores are what we have."""
 
@@ -381,143 +373,3 @@ def _call(target: Any, method: str) -> None:
     function = getattr(target, method, None)
     if callable(function):
         function()
-
-
-class LocalEnvironment:
-    """Emulator + deployment + runtime, as one context manager."""
-
-    def __init__(
-        self,
-        env: str = "local",
-        state_dir: Path = STATE_DIR,
-        progress: Callable[[str], None] = print,
-        echo: Callable[[str], None] | None = None,
-        faults: FaultPlan | str | None = None,
-        ports: PortPlan | None = None,
-    ):
-        self.env = env
-        self.state_dir = Path(state_dir)
-        self.progress = progress
-        self.echo = echo
-        self.faults = faults
-        """Fault plan for the runtime (faults.py); None: ``MARKETPLACE_FAULTS`` if set."""
-        self.ports = ports or PortPlan()
-        """Where the emulator, CDN and APIs listen (ports.py): free ports unless it has a base."""
-        self.endpoints_file = self.state_dir / endpoints.FILE_NAME
-        """Written once everything serves, removed on stop (endpoints.py)."""
-        self.cloud: Any = None
-        self.graph: Graph | None = None
-        self.runtime: Runtime | None = None
-        self.ready_seconds = 0.0
-
-    def start(self) -> LocalEnvironment:
-        from local.emulator.cloud import EmbeddedCloud
-        from local.emulator.deployer import deploy_environment
-
-        started = time.monotonic()
-        self.ports.check_free()  # a taken fixed port fails now, not after the deployment
-        self.state_dir.mkdir(parents=True, exist_ok=True)
-        for old in (self.state_dir / "logs").glob("*.log"):
-            old.unlink()
-        s3_notifications.install()  # moto drops presigned-POST notifications otherwise
-        self.cloud = EmbeddedCloud(port=self.ports.port("emulator")).start()
-        self.progress(f"emulator listening on {self.cloud.endpoint}")
-        try:
-            self.graph = deploy_environment(
-                self.cloud,
-                env=self.env,
-                graph_path=self.state_dir / "graph.json",
-                progress=self.progress,
-            )
-            self.runtime = Runtime(
-                self.graph,
-                self.state_dir / "logs",
-                progress=self.progress,
-                echo=self.echo,
-                faults=self.faults,
-                ports=self.ports,
-            ).start()
-            endpoints.endpoints_of(self).save(self.endpoints_file)
-        except BaseException:
-            self.stop()
-            raise
-        self.ready_seconds = time.monotonic() - started
-        return self
-
-    def stop(self) -> None:
-        endpoints.remove(self.endpoints_file)
-        if self.runtime:
-            self.runtime.stop()
-            self.runtime = None
-        if self.cloud:
-            self.cloud.stop()
-            self.cloud = None
-        s3_notifications.uninstall()
-
-    def __enter__(self) -> LocalEnvironment:
-        return self.start()
-
-    def __exit__(self, *_: object) -> None:
-        self.stop()
-
-    # -- what clients need -----------------------------------------------------------------
-
-    def api_url(self, service: str) -> str:
-        assert self.runtime is not None
-        return self.runtime.apis[service].url
-
-    def user(self, username: str, password: str = DEFAULT_PASSWORD) -> dict[str, str]:
-        """Create (if new) and sign in a user; ``{"sub", "id_token", "access_token"}``."""
-        assert self.cloud is not None
-        return sign_in_user(self.cloud, username, password)
-
-
-# -- `down` and the pid file --------------------------------------------------------------
-
-
-def write_pid_file(path: Path = PID_FILE) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(str(os.getpid()))
-
-
-def stop_recorded_process(path: Path = PID_FILE, timeout: float = 10.0) -> int | None:
-    """Stop (SIGTERM) the ``up`` whose pid ``up`` recorded (only that one); returns its pid."""
-    if not path.exists():
-        return None
-    try:
-        pid = int(path.read_text().strip())
-    except ValueError:
-        return None
-    if pid == os.getpid() or not _is_local_up(pid):
-        return None
-    os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and _alive(pid):
-        time.sleep(0.1)
-    return pid
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except OSError:
-        return False
-    return True
-
-
-def _is_local_up(pid: int) -> bool:
-    """Only a process whose command line is ``... -m local up`` is ours to stop."""
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-    except OSError:
-        return False
-    words = [w.decode(errors="replace") for w in cmdline if w]
-    return "local" in words and "up" in words
-
-
-def clean_state(state_dir: Path = STATE_DIR) -> bool:
-    """Remove ``.local/`` (graph and logs); ``False`` when there was nothing to remove."""
-    if not state_dir.exists():
-        return False
-    shutil.rmtree(state_dir)
-    return True

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from local.demo.client import Marketplace
-from local.runtime.system import LocalEnvironment
+from local.runtime.environment import LocalEnvironment
 
 
 @pytest.fixture(scope="session")

@@ -41,7 +41,7 @@ from botocore.exceptions import ClientError
 from local.demo.client import Marketplace, User, wait_for
 from local.demo.samples import SampleImage
 from local.keys import new_rsa_key, private_pem
-from local.runtime.system import LocalEnvironment
+from local.runtime.environment import LocalEnvironment
 from local.runtime.workers import FunctionRuntime, FunctionSpec, worker_environment
 from policy.rules import CONSUMER_ACTIONS
 from services.purchase.signing import sign_url

@@ -23,8 +23,8 @@ import pytest
 from PIL import Image, ImageOps
 
 from local.demo.client import Marketplace, User, upload_declaration, wait_for
+from local.runtime.environment import LocalEnvironment
 from local.runtime.sqs_poller import SqsPoller
-from local.runtime.system import LocalEnvironment
 from tests.e2e.adversarial import NAMES, PUBLISHED, REJECTED, AdversarialImage, build, corpus
 from tests.services.upload.images import GPS_IFD, ORIENTATION, QUADRANT_COLOURS, colour_distance
 

@@ -10,7 +10,7 @@ import requests
 from botocore.config import Config
 
 from local.runtime import s3_notifications
-from local.runtime.system import LocalEnvironment
+from local.runtime.environment import LocalEnvironment
 
 pytestmark = pytest.mark.e2e
 

@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 
 from local.demo.client import wait_for
+from local.runtime.environment import LocalEnvironment
 from local.runtime.pollers import MappingSpec
 from local.runtime.sqs_poller import SqsPoller
 from local.runtime.stream_poller import StreamPoller
-from local.runtime.system import LocalEnvironment
 from local.runtime.workers import FunctionRuntime, FunctionSpec, worker_environment
 
 pytestmark = pytest.mark.e2e

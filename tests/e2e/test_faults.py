@@ -25,8 +25,9 @@ from local.demo.client import Marketplace, User, wait_for
 from local.demo.samples import SampleImage, corrupt_file
 from local.graph import Graph
 from local.redrive import alarm_firing, dead_letter_queues, depth, select
+from local.runtime.environment import LocalEnvironment
 from local.runtime.faults import FaultPlan, Faults, FaultSpecError
-from local.runtime.system import LocalEnvironment, Runtime
+from local.runtime.system import Runtime
 from tests.services.upload.images import encode, natural_image
 
 pytestmark = pytest.mark.e2e

@@ -38,7 +38,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from local.program import REPO_ROOT
-from local.runtime.system import LocalEnvironment, function_specs
+from local.runtime.environment import LocalEnvironment
+from local.runtime.system import function_specs
 from local.runtime.workers import worker_environment
 
 pytestmark = pytest.mark.e2e

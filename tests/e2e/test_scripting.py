@@ -25,7 +25,7 @@ from PIL import Image
 from local.demo.client import wait_for
 from local.demo.samples import png
 from local.program import REPO_ROOT
-from local.runtime.system import LocalEnvironment
+from local.runtime.environment import LocalEnvironment
 
 pytestmark = pytest.mark.e2e
 TIMEOUT = 15

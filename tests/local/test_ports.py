@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from local.runtime.environment import LocalEnvironment
 from local.runtime.ports import PortPlan
 from local.runtime.serving import LOOPBACK, BackgroundServer, PortInUse
-from local.runtime.system import LocalEnvironment
 
 
 @pytest.fixture

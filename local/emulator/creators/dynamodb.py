@@ -36,7 +36,7 @@ def create_table_params(name: str, inputs: Inputs) -> dict[str, Any]:
             "Enabled": bool((inputs.get("serverSideEncryption") or {}).get("enabled"))
         },
         "DeletionProtectionEnabled": bool(inputs.get("deletionProtectionEnabled")),
-        "Tags": tag_list(inputs.get("tags")),
+        "Tags": tag_list(inputs.get("tagsAll")),
     }
     indexes = [global_secondary_index(i) for i in inputs.get("globalSecondaryIndexes") or []]
     if indexes:

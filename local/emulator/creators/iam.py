@@ -14,7 +14,7 @@ def iam_role(
         RoleName=name,
         AssumeRolePolicyDocument=inputs["assumeRolePolicy"],
         Description=inputs.get("description", ""),
-        Tags=tag_list(inputs.get("tags")),
+        Tags=tag_list(inputs.get("tagsAll")),
     )["Role"]
     return name, {"arn": role["Arn"], "uniqueId": role["RoleId"], "name": name}
 

@@ -14,7 +14,7 @@ def kms_key(
     kms = target.client("kms", account, region)
     params: dict[str, Any] = {
         "Description": inputs.get("description", args.name),
-        "Tags": tag_list(inputs.get("tags"), "TagKey", "TagValue"),
+        "Tags": tag_list(inputs.get("tagsAll"), "TagKey", "TagValue"),
     }
     if inputs.get("policy"):
         params["Policy"] = inputs["policy"]

@@ -11,7 +11,7 @@ def log_group(
 ) -> tuple[str, Outputs]:
     logs = target.client("logs", account, region)
     name = inputs.get("name", args.name)
-    logs.create_log_group(logGroupName=name, tags=inputs.get("tags") or {})
+    logs.create_log_group(logGroupName=name, tags=inputs.get("tagsAll") or {})
     if inputs.get("retentionInDays"):
         logs.put_retention_policy(
             logGroupName=name, retentionInDays=as_int(inputs["retentionInDays"])

@@ -31,8 +31,8 @@ def s3_bucket(
     if region != "us-east-1":
         params["CreateBucketConfiguration"] = {"LocationConstraint": region}
     s3.create_bucket(**params)
-    if inputs.get("tags"):
-        s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": tag_list(inputs.get("tags"))})
+    if inputs.get("tagsAll"):
+        s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": tag_list(inputs.get("tagsAll"))})
     return bucket, {
         "arn": made_up.bucket_arn(bucket),
         "bucket": bucket,

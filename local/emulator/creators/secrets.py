@@ -12,7 +12,7 @@ def secret(
 ) -> tuple[str, Outputs]:
     secrets = target.client("secretsmanager", account, region)
     name = inputs.get("name", args.name)
-    params: dict[str, Any] = {"Name": name, "Tags": tag_list(inputs.get("tags"))}
+    params: dict[str, Any] = {"Name": name, "Tags": tag_list(inputs.get("tagsAll"))}
     for key, param in (("description", "Description"), ("kmsKeyId", "KmsKeyId")):
         if inputs.get(key):
             params[param] = inputs[key]

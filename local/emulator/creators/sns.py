@@ -25,7 +25,7 @@ def sns_topic(
     arn = sns.create_topic(
         Name=inputs.get("name", args.name),
         Attributes=attributes,
-        Tags=tag_list(inputs.get("tags")),
+        Tags=tag_list(inputs.get("tagsAll")),
     )["TopicArn"]
     return arn, {"arn": arn, "name": inputs.get("name", args.name), "owner": account}
 

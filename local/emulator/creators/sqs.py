@@ -44,7 +44,7 @@ def sqs_queue(
     sqs = target.client("sqs", account, region)
     name = inputs.get("name", args.name)
     url = sqs.create_queue(
-        QueueName=name, Attributes=queue_attributes(inputs), tags=inputs.get("tags") or {}
+        QueueName=name, Attributes=queue_attributes(inputs), tags=inputs.get("tagsAll") or {}
     )["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"
