@@ -201,17 +201,17 @@ def _add_service_edges(
     for mapping in _of(resources, T_MAPPING):
         inputs = mapping["inputs"]
         source = inputs["eventSourceArn"]
-        function = by_arn.get(str(inputs["functionName"]), "")
+        target = by_arn.get(str(inputs["functionName"]), "")
         if "/stream/" in source:
             table = by_arn.get(source.split("/stream/")[0], "")
-            diagram.link(table, function, "stream")
+            diagram.link(table, target, "stream")
             failure = ((inputs.get("destinationConfig") or {}).get("onFailure") or {}).get(
                 "destinationArn", ""
             )
-            diagram.link(function, by_arn.get(failure, ""), "on failure", dashed=True)
+            diagram.link(target, by_arn.get(failure, ""), "on failure", dashed=True)
         else:
             diagram.link(
-                by_arn.get(source, ""), function, f"batch {int(inputs.get('batchSize', 10))}"
+                by_arn.get(source, ""), target, f"batch {int(inputs.get('batchSize', 10))}"
             )
     for queue in _of(resources, T_QUEUE):
         redrive = queue["inputs"].get("redrivePolicy")

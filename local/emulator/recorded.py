@@ -50,7 +50,7 @@ def recorded_outputs(args: Args, inputs: Inputs, account: str, region: str) -> t
             "version": "$LATEST",
         }
     if typ == "aws:lambda/layerVersion:LayerVersion":
-        layer_arn = made_up.layer_arn(region, account, inputs.get("layerName", name))
+        layer_arn = made_up.layer_arn(region, account, str(inputs.get("layerName", name)))
         return f"{layer_arn}:1", {"arn": f"{layer_arn}:1", "layerArn": layer_arn, "version": "1"}
     if typ == "aws:lambda/eventSourceMapping:EventSourceMapping":
         mapping = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{account}/{args.name}"))

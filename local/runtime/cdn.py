@@ -31,7 +31,7 @@ from urllib.parse import unquote, urlsplit
 
 from botocore.exceptions import ClientError
 
-from local.runtime.serving import LOOPBACK, BackgroundServer
+from local.runtime.serving import LOOPBACK, BackgroundServer, address_text
 from services.purchase.signing import InvalidSignedUrl, verify_signed_url
 
 SCHEME = "http"
@@ -198,5 +198,4 @@ def _handler_class(origin: CdnOrigin) -> type[BaseHTTPRequestHandler]:
 
 
 def origin_address(handler: BaseHTTPRequestHandler) -> str:
-    host, port = handler.server.server_address[:2]
-    return f"{host}:{port}"
+    return address_text(handler.server)

@@ -122,13 +122,16 @@ def _with(plan: FaultPlan, key: str, value: str) -> FaultPlan:
             rate = float(value)
             if not 0.0 <= rate <= 1.0:
                 raise ValueError("a rate is between 0 and 1")
-            return replace(plan, **{RATES[key]: rate})
+            changes: dict[str, Any] = {RATES[key]: rate}
+            return replace(plan, **changes)
         if key == "reorder":
             return replace(plan, reorder=value.lower() in ("1", "true", "yes", "on"))
         if key in ("poison", "scope"):
-            return replace(plan, **{key: tuple(v for v in value.split("|") if v)})
+            values: dict[str, Any] = {key: tuple(v for v in value.split("|") if v)}
+            return replace(plan, **values)
         if key in ("seed", "max_transient"):
-            return replace(plan, **{key: int(value)})
+            numbers: dict[str, Any] = {key: int(value)}
+            return replace(plan, **numbers)
         if key == "retry_after":
             return replace(plan, retry_after=float(value))
         if key == "pause":

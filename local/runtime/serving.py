@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import errno
+import socketserver
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Self
+from typing import Self, cast
 
 LOOPBACK = "127.0.0.1"
 
@@ -39,8 +40,7 @@ class BackgroundServer:
 
     @property
     def host_port(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"{host}:{port}"
+        return address_text(self._server)
 
     def start(self) -> Self:
         self._thread = threading.Thread(
@@ -54,3 +54,9 @@ class BackgroundServer:
         self._server.server_close()
         if self._thread:
             self._thread.join(timeout=5)
+
+
+def address_text(server: socketserver.BaseServer) -> str:
+    """``host:port`` a server listens on (always an IP socket here, never a Unix path)."""
+    host, port = cast("tuple[str, int]", server.server_address)[:2]
+    return f"{host}:{port}"

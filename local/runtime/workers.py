@@ -280,7 +280,7 @@ class FunctionRuntime:
 
     def start(self) -> None:
         """Warm every worker (imports happen now, not on the first request)."""
-        errors = []
+        errors: list[Exception] = []
         threads = [threading.Thread(target=_start_into, args=(w, errors)) for w in self.workers]
         for thread in threads:
             thread.start()
