@@ -15,7 +15,7 @@ from components.catalog_service import CatalogService, CatalogServiceArgs
 from components.naming import parse_stack_name
 from components.purchase_service import PurchaseService, PurchaseServiceArgs
 from components.settings import NAMESPACE, Settings, config_getter, load_settings
-from components.tagging import register_tagging, required_tags
+from components.tagging import default_tags
 from components.upload_service import UploadService, UploadServiceArgs
 
 stack = parse_stack_name(pulumi.get_stack())
@@ -24,12 +24,16 @@ settings = load_settings(stack.env, config_getter(config))
 
 
 def deployment_provider(settings: Settings, service: str) -> aws.Provider:
-    """Assume the deployment role in the service's own account; refuse any other account."""
+    """Assume the deployment role in the service's own account; refuse any other account.
+
+    Its default tags tag every taggable resource of the stack (``components.tagging``).
+    """
     account = settings.account_of(service)
     return aws.Provider(
         f"{service}-{settings.env}",
         region=settings.region,
         allowed_account_ids=[account],
+        default_tags=default_tags(service, settings.env),
         assume_roles=[
             aws.ProviderAssumeRoleArgs(
                 role_arn=settings.deploy_role_arn(service),
@@ -50,7 +54,6 @@ def delivery_from_upload_stack(settings: Settings) -> tuple[pulumi.Input[str], p
     return upload.require_output("deliveryCdnDomain"), key_ids.apply(lambda ids: ids[active])
 
 
-register_tagging(required_tags(stack.service, stack.env))
 opts = pulumi.ResourceOptions(provider=deployment_provider(settings, stack.service))
 
 service: UploadService | CatalogService | PurchaseService

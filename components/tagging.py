@@ -1,10 +1,13 @@
-"""Tags (service, env, team) on every taggable resource, through one stack transformation."""
+"""Tags (service, env, team) on every taggable resource, through the provider's default tags.
+
+The AWS provider merges ``default_tags`` into every resource that supports tags (its
+``tagsAll``; a resource's own ``tags`` win), so no resource, component or transform declares
+them, and a taggable type added later is tagged without anyone listing it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-import pulumi
+import pulumi_aws as aws
 
 from services.contracts.catalogue import SERVICES
 
@@ -20,20 +23,6 @@ def required_tags(service: str, env: str) -> dict[str, str]:
     }
 
 
-def register_tagging(tags: Mapping[str, str]) -> None:
-    """Merge ``tags`` into every resource that has a ``tags`` input (explicit tags win)."""
-
-    def add_tags(
-        args: pulumi.ResourceTransformationArgs,
-    ) -> pulumi.ResourceTransformationResult | None:
-        if "tags" not in args.props or args.type_.startswith("pulumi:providers:"):
-            return None
-        explicit = args.props.get("tags") or {}
-        merged: pulumi.Input[dict[str, str]]
-        if isinstance(explicit, dict):
-            merged = {**tags, **explicit}
-        else:  # an Output: merge once it is known
-            merged = pulumi.Output.from_input(explicit).apply(lambda own: {**tags, **(own or {})})
-        return pulumi.ResourceTransformationResult({**args.props, "tags": merged}, args.opts)
-
-    pulumi.runtime.register_stack_transformation(add_tags)
+def default_tags(service: str, env: str) -> aws.ProviderDefaultTagsArgs:
+    """The deployment provider's ``default_tags``: the tags of ``required_tags``."""
+    return aws.ProviderDefaultTagsArgs(tags=required_tags(service, env))

@@ -507,9 +507,18 @@ def no_wildcard_actions(
 def required_tags(
     resource_type: str, props: Mapping[str, Any], context: ResourceContext
 ) -> list[str]:
-    """Taggable resources carry service, env and team, with this stack's values."""
-    tags = props.get("tags")
-    if is_unknown(tags) or (resource_type not in TAGGABLE_TYPES and "tags" not in props):
+    """Taggable resources carry service, env and team, with this stack's values.
+
+    The tags come from the provider's default tags: its Check merges them with the resource's
+    own ``tags`` into ``tagsAll`` (``local.program`` does the same under mocks). Where
+    ``tagsAll`` is not there yet, the same merge is done here from the resource's provider.
+    """
+    tags = props.get("tagsAll")
+    if tags is None:
+        tags = _effective_tags(props.get("tags"), context.provider)
+    if is_unknown(tags) or (
+        resource_type not in TAGGABLE_TYPES and "tags" not in props and "tagsAll" not in props
+    ):
         return []
     tags = tags if isinstance(tags, Mapping) else {}
     stack = context.stack
@@ -524,15 +533,30 @@ def required_tags(
     if missing:
         problems.append(
             f"{_label(resource_type, context)}: missing tags {', '.join(missing)}. Fix: create "
-            "it in the program, whose stack transform (components.tagging) tags every resource; "
-            "do not drop the tags input."
+            "it with the stack's deployment provider, whose default tags (components.tagging) "
+            "tag every resource; do not replace that provider."
         )
     if wrong:
         problems.append(
             f"{_label(resource_type, context)}: wrong tags {', '.join(wrong)}. Fix: leave these "
-            "tags to components.tagging (team comes from services/contracts/catalogue.py)."
+            "tags to the provider's default tags, components.tagging (team comes from "
+            "services/contracts/catalogue.py); do not set them in the resource's tags."
         )
     return problems
+
+
+def _effective_tags(own: Any, provider: Mapping[str, Any] | None) -> Any:
+    """The provider's ``defaultTags.tags`` overlaid with the resource's own tags (as AWS does)."""
+    if is_unknown(own):
+        return own
+    defaults = _json((provider or {}).get("defaultTags")) or {}
+    default_tags = defaults.get("tags") if isinstance(defaults, Mapping) else None
+    if is_unknown(default_tags):
+        return default_tags
+    return {
+        **(default_tags if isinstance(default_tags, Mapping) else {}),
+        **(own if isinstance(own, Mapping) else {}),
+    }
 
 
 def resources_in_own_account(

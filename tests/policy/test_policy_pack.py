@@ -99,7 +99,8 @@ def test_policy_rules_have_unique_kebab_case_names() -> None:
 
 
 def test_policy_taggable_types_cover_every_type_the_program_tags() -> None:
-    tagged = {r.type for stack in STACKS for r in evaluated(stack).resources if "tags" in r.inputs}
+    resources = [r for stack in STACKS for r in evaluated(stack).resources]
+    tagged = {r.type for r in resources if "tagsAll" in r.inputs}
     assert tagged <= rules.TAGGABLE_TYPES, tagged - rules.TAGGABLE_TYPES
 
 

@@ -99,8 +99,8 @@ def test_resourceless_actions_really_take_no_resource() -> None:
 def test_deploy_role_can_tag_and_preview_role_can_read_tags_of_every_tagged_type(
     stack: str,
 ) -> None:
-    # GIVEN every resource type the stack tags (the tag transform sets `tags`)
-    tagged = {r.type for r in evaluated(stack).resources if r.custom and r.inputs.get("tags")}
+    # GIVEN every resource type the stack tags (the provider's default tags, as `tagsAll`)
+    tagged = {r.type for r in evaluated(stack).resources if r.custom and r.inputs.get("tagsAll")}
     assert tagged
     for resource_type in sorted(tagged):
         type_grants = deploy_role.CONTRACT[resource_type]
