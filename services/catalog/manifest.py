@@ -19,7 +19,6 @@ MANIFEST = ServiceManifest(
         FunctionSpec(
             purpose="api",
             handler="services.catalog.api.lambda_handler",
-            trigger="HTTP API",
             access=(TABLE_READ,),
         ),
         FunctionSpec(

@@ -51,8 +51,9 @@ class FunctionSpec:
     purpose: str
     handler: str
     """Module path of the handler, e.g. ``services.upload.api.lambda_handler``."""
-    trigger: str
-    """What invokes it, in words (docs); HTTP routes are declared by ``Route``."""
+    trigger: str = ""
+    """What invokes it besides its routes, in words (docs). Required for a function no
+    ``Route`` names."""
     environment: tuple[str, ...] = ()
     """Variables it reads besides ``COMMON_ENVIRONMENT``."""
     sizing: Sizing = Sizing()
@@ -110,6 +111,11 @@ class ServiceManifest:
         purposes = [f.purpose for f in self.functions]
         _unique(f"manifest {self.name!r}: function purposes", purposes)
         _unique(f"manifest {self.name!r}: routes", [r.key for r in self.routes])
+        for spec in self.functions:
+            if not spec.trigger and not self.routes_of(spec.purpose):
+                raise ValueError(
+                    f"manifest {self.name!r}: function {spec.purpose!r} has no route and no trigger"
+                )
         for route in self.routes:
             if route.method not in METHODS or not route.path.startswith("/"):
                 raise ValueError(f"manifest {self.name!r}: {route.key!r} is not METHOD /path")

@@ -21,7 +21,6 @@ MANIFEST = ServiceManifest(
         FunctionSpec(
             purpose="api",
             handler="services.purchase.api.lambda_handler",
-            trigger="HTTP API",
             environment=(
                 "SIGNING_KEY_SECRET_ARN",
                 "SIGNING_KEY_PAIR_ID",

@@ -38,7 +38,6 @@ MANIFEST = ServiceManifest(
         FunctionSpec(
             purpose="api",
             handler="services.upload.api.lambda_handler",
-            trigger="HTTP API",
             environment=(
                 "ORIGINALS_BUCKET",
                 "MAX_UPLOAD_BYTES",
