@@ -1,7 +1,9 @@
 """python -m bench cost: the monthly bill of the deployed design, line by line.
 
-Settings come from the stacks themselves (each service's prod stack evaluated under mocks, as
-the offline preview does): every function's memory, architecture, handler and tracing, the
+The services and which functions serve HTTP routes come from the service manifests; settings
+come from the stacks themselves (each service's prod stack evaluated under mocks, as the
+offline preview does, so sizing overrides count): every function's memory, architecture,
+handler and tracing, the
 originals' lifecycle transition, tables' billing mode and point-in-time recovery, KMS keys,
 alarms, secrets, the API protocol and the Rekognition switches. The processor's duration comes
 from the latest benchmark (`bench/results/latest.json`), other durations are documented
@@ -20,6 +22,7 @@ from typing import Any
 
 from bench.settings import REPO_ROOT, RESULTS_DIR
 from components import aws_types
+from services.contracts.manifest import all_manifests, load_manifest
 
 PRICES = REPO_ROOT / "bench" / "prices.json"
 SEED_ITEMS = (
@@ -37,7 +40,7 @@ SEED_ITEMS = (
 LAMBDA_SEED = "Lambda, 5 M calls of 400 ms"
 SEED_TOTAL = 721.73
 """As the seed states it (its items add up to 725.12)."""
-SERVICES = ("upload", "catalog", "purchase")
+SERVICES = tuple(m.name for m in all_manifests())
 SECONDS_PER_MONTH = 730 * 3600
 
 # Documented defaults for what cannot be measured without AWS (BENCHMARKS.md, "Cost").
@@ -48,7 +51,8 @@ PROCESSOR_IO_MS = 250.0
 REKOGNITION_CALL_MS = 400.0
 """One DetectLabels / DetectModerationLabels round trip on a ~300 KB preview."""
 HANDLER_MS = {"api": 40.0, "consumer": 50.0}
-"""Warm duration of an API route / an event consumer: one to three DynamoDB calls."""
+"""Warm duration of a function serving HTTP routes (its manifest routes some to it) / of any
+other function (an event consumer): one to three DynamoDB calls."""
 COLD_START_SHARE = 0.01
 """Invocations that start a new execution environment (INIT is billed since August 2025)."""
 DEFAULT_INIT_MS = 400.0
@@ -118,6 +122,8 @@ class FunctionSettings:
     memory_mb: int
     architecture: str
     tracing: bool
+    routed: bool = False
+    """Serves HTTP routes (from the service's manifest)."""
 
 
 @dataclass
@@ -165,7 +171,8 @@ class LineItem:
 
 
 def load_prices(path: Path = PRICES) -> dict[str, Any]:
-    return json.loads(path.read_text())
+    prices: dict[str, Any] = json.loads(path.read_text())
+    return prices
 
 
 def read_deployment(env: str) -> Deployment:
@@ -174,21 +181,24 @@ def read_deployment(env: str) -> Deployment:
 
     deployment = Deployment(env)
     for service in SERVICES:
-        _collect(deployment, evaluate_for_preview(f"{service}-{env}"))
+        _collect(deployment, service, evaluate_for_preview(f"{service}-{env}"))
     return deployment
 
 
-def _collect(deployment: Deployment, evaluation: Any) -> None:
+def _collect(deployment: Deployment, service: str, evaluation: Any) -> None:
+    manifest = load_manifest(service)
     for function in evaluation.of_type(aws_types.FUNCTION):
         inputs = function.inputs
         variables = (inputs.get("environment") or {}).get("variables") or {}
+        name = function.name.removesuffix("-function")
         deployment.functions.append(
             FunctionSettings(
-                name=function.name.removesuffix("-function"),
+                name=name,
                 handler_module=str(inputs.get("handler", "")).rpartition(".")[0],
                 memory_mb=int(inputs.get("memorySize") or 128),
                 architecture=(inputs.get("architectures") or ["x86_64"])[0],
                 tracing=(inputs.get("tracingConfig") or {}).get("mode") == "Active",
+                routed=bool(manifest.routes_of(name.removeprefix(f"{service}-"))),
             )
         )
         deployment.rekognition_labels |= variables.get("REKOGNITION_LABELS") == "true"
@@ -255,7 +265,7 @@ def _bench_row(path: Path, name: str) -> dict[str, Any] | None:
     for row in json.loads(path.read_text()).get("variants", []):
         ours = row.get("results", {}).get("ours", {})
         if row.get("name") == name and "cpu_ms" in ours:
-            return row
+            return dict(row)
     return None
 
 
@@ -265,7 +275,7 @@ def _bench_row(path: Path, name: str) -> dict[str, Any] | None:
 
 def vcpu_share(memory_mb: int, prices: dict[str, Any]) -> float:
     """Lambda's CPU is proportional to memory: one full vCPU at 1769 MB."""
-    return min(1.0, memory_mb / prices["lambda"]["mb_per_vcpu"])
+    return min(1.0, memory_mb / float(prices["lambda"]["mb_per_vcpu"]))
 
 
 def processor_duration_ms(
@@ -291,7 +301,7 @@ def function_duration_ms(
     if function.handler_module.endswith(".processor"):
         parts = processor_duration_ms(function.memory_mb, measured, deployment, prices)
         return sum(parts.values())
-    return HANDLER_MS["api" if function.handler_module.endswith(".api") else "consumer"]
+    return HANDLER_MS["api" if function.routed else "consumer"]
 
 
 def line_items(

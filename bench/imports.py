@@ -24,11 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from bench.settings import REPO_ROOT, RESULTS_DIR
+from services.contracts.manifest import all_manifests
 
 LIMIT_MS = 300.0
 """Issue 6: every handler module imports in at most this, on the benchmark machine."""
-COMPONENTS = REPO_ROOT / "components"
-_HANDLER = re.compile(r'"(services(?:\.\w+)+)\.lambda_handler"')
 _IMPORTTIME = re.compile(r"^import time:\s+(\d+) \|\s+(\d+) \|(\s+)(\S+)\s*$")
 _ACCOUNT = "123456789012"
 DUMMY_ENVIRONMENT = {
@@ -92,12 +91,9 @@ class ModuleTimes:
         }
 
 
-def handler_modules(components: Path = COMPONENTS) -> list[str]:
-    """Every ``services.<...>`` module a component names as a Lambda handler, sorted."""
-    found = set()
-    for path in components.glob("*.py"):
-        found.update(_HANDLER.findall(path.read_text()))
-    return sorted(found)
+def handler_modules() -> list[str]:
+    """Every handler module the service manifests declare, sorted."""
+    return sorted({f.module for m in all_manifests() for f in m.functions})
 
 
 def measure(
