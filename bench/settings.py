@@ -24,7 +24,10 @@ def default_cpu() -> int | None:
 
 def max_image_pixels() -> int:
     """The processor's pixel limit as deployed (``MAX_IMAGE_PIXELS`` of the upload service)."""
-    return int(component_constant("MAX_IMAGE_PIXELS"))
+    value = component_constant("MAX_IMAGE_PIXELS")
+    if not isinstance(value, int):
+        raise TypeError(f"MAX_IMAGE_PIXELS of {UPLOAD_SERVICE} is {value!r}, not an int")
+    return value
 
 
 def component_constant(name: str, path: Path = UPLOAD_SERVICE) -> object:

@@ -37,7 +37,7 @@ from components import aws_types
 from local.fake_cloud import FakeCloud
 from local.program import REPO_ROOT, Evaluation, Resource, config_file_for, evaluate, load_config
 from policy import rules
-from policy.rules import RULES, ResourceContext, StackContext, StackResource
+from policy.rules import RULES, ResourceContext, StackContext, StackResource, StackRule
 from services.contracts.catalogue import SERVICES
 
 ENVIRONMENTS = ("dev", "prod")
@@ -196,12 +196,12 @@ def policy_findings(evaluation: Evaluation, context: StackContext) -> tuple[int,
     checks = list(resource_checks(evaluation, context))
     resources = stack_resources(evaluation)
     for rule in RULES:
-        if rule.stack_level:
+        if isinstance(rule, StackRule):
             runs += 1
-            messages = [v.message for v in rule.check(resources, context)]  # type: ignore[arg-type]
+            messages = [v.message for v in rule.check(resources, context)]
         else:
             runs += len(checks)
-            messages = [m for args in checks for m in rule.check(*args)]  # type: ignore[arg-type]
+            messages = [m for args in checks for m in rule.check(*args)]
         findings += [Finding(evaluation.stack, rule.name, m) for m in messages]
     return runs, findings
 

@@ -91,7 +91,7 @@ def _expected(finding: Any, kind: str, star_allowed: bool) -> bool:
     if finding.issue == "RESOURCE_STAR":
         return star_allowed or kind == "key"
     if finding.issue == "MALFORMED" and kind == "trust":
-        return finding.detail == TRUST_WITHOUT_RESOURCE
+        return bool(finding.detail == TRUST_WITHOUT_RESOURCE)
     return False
 
 
@@ -113,10 +113,10 @@ def project_documents() -> Iterator[dict[str, Any]]:
         }
     for stack, evaluation in evaluate_stacks(stacks_of()).items():
         for resource in evaluation.resources:
-            for where, document in rules.policy_documents(resource.inputs):
+            for where, written in rules.policy_documents(resource.inputs):
                 yield {
                     "name": f"{stack} {resource.name} {where}",
-                    "document": document,
+                    "document": written,
                     "kind": document_kind(resource.type, where),
                 }
 
