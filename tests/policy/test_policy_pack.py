@@ -686,7 +686,8 @@ def test_policy_pack_runs_under_the_engine_protocol_with_the_stacks_config(analy
     assert [p.name for p in info.policies] == [r.name for r in RULES]
     assert {p.enforcementLevel for p in info.policies} == {analyzer_pb2.MANDATORY}
     # WHEN it analyzes a queue of upload-dev granting catalog's account more than Subscribe
-    policy = document(allow("sqs:SendMessage", "*", Principal={"AWS": CATALOG.account}))
+    queue_arn = f"arn:aws:sqs:eu-west-1:{UPLOAD.account}:q"
+    policy = document(allow("sqs:SendMessage", queue_arn, Principal={"AWS": CATALOG.account}))
     response = analyzer.Analyze(
         analyzer_pb2.AnalyzeRequest(
             type=rules.QUEUE,
