@@ -10,12 +10,13 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
+from components import aws_types
 from local.program import Evaluation, Resource
 from services.contracts.catalogue import SERVICES
 
-TOPIC = "aws:sns/topic:Topic"
-TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
-SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
+TOPIC = aws_types.TOPIC
+TOPIC_POLICY = aws_types.TOPIC_POLICY
+SUBSCRIPTION = aws_types.TOPIC_SUBSCRIPTION
 
 
 def check_event_contract(evaluations: Mapping[str, Evaluation]) -> list[str]:

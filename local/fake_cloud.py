@@ -11,6 +11,7 @@ from typing import Any
 
 import pulumi
 
+from components import aws_types
 from local import made_up
 from local.made_up import arn
 from local.program import RecordingMocks
@@ -45,33 +46,33 @@ class FakeCloud(RecordingMocks):
             if stack_name not in self.stack_outputs:
                 raise KeyError(f"no outputs known for stack reference {stack_name!r}")
             return stack_name, {"name": stack_name, "outputs": self.stack_outputs[stack_name]}
-        if typ == "aws:sqs/queue:Queue":
+        if typ == aws_types.QUEUE:
             extra = {
                 "arn": arn("sqs", region, acct, name),
                 "url": f"https://sqs.{region}.amazonaws.com/{acct}/{name}",
             }
             rid = extra["url"]
-        elif typ in ("aws:sns/topic:Topic",):
+        elif typ in (aws_types.TOPIC,):
             extra = {"arn": arn("sns", region, acct, name)}
             rid = extra["arn"]
-        elif typ == "aws:sns/topicSubscription:TopicSubscription":
+        elif typ == aws_types.TOPIC_SUBSCRIPTION:
             extra = {"arn": f"{inputs.get('topic')}:{rid}"}
-        elif typ == "aws:dynamodb/table:Table":
+        elif typ == aws_types.TABLE:
             table = arn("dynamodb", region, acct, f"table/{name}")
             extra = {"arn": table}
             if inputs.get("streamEnabled"):
                 extra["streamArn"] = f"{table}/stream/2026-01-01T00:00:00.000"
             rid = name
-        elif typ == "aws:iam/role:Role":
+        elif typ == aws_types.ROLE:
             extra = {"arn": arn("iam", "", acct, f"role/{name}"), "uniqueId": f"AROA{rid.upper()}"}
             rid = name
-        elif typ == "aws:lambda/function:Function":
+        elif typ == aws_types.FUNCTION:
             extra = made_up.function_arns(region, acct, name)
             rid = name
-        elif typ == "aws:lambda/layerVersion:LayerVersion":
+        elif typ == aws_types.LAYER_VERSION:
             layer = inputs.get("layerName", args.name)
             extra = {"arn": f"{made_up.layer_arn(region, acct, layer)}:1", "version": "1"}
-        elif typ == "aws:s3/bucket:Bucket":
+        elif typ == aws_types.BUCKET:
             bucket = inputs.get("bucket", args.name)
             extra = {
                 "arn": made_up.bucket_arn(bucket),
@@ -79,24 +80,24 @@ class FakeCloud(RecordingMocks):
                 "bucketRegionalDomainName": made_up.bucket_regional_domain(bucket, region),
             }
             rid = bucket
-        elif typ == "aws:kms/key:Key":
+        elif typ == aws_types.KMS_KEY:
             extra = {"arn": arn("kms", region, acct, f"key/{rid}"), "keyId": rid}
-        elif typ == "aws:cloudwatch/logGroup:LogGroup":
+        elif typ == aws_types.LOG_GROUP:
             extra = {"arn": made_up.log_group_arn(region, acct, name)}
-        elif typ == "aws:secretsmanager/secret:Secret":
+        elif typ == aws_types.SECRET:
             extra = {"arn": arn("secretsmanager", region, acct, f"secret:{name}-{rid[:6]}")}
-        elif typ == "aws:cloudfront/distribution:Distribution":
+        elif typ == aws_types.DISTRIBUTION:
             domain = f"d{rid}.cloudfront.net"
             rid = made_up.distribution_id(rid)
             extra = {"arn": made_up.distribution_arn(acct, rid), "domainName": domain}
-        elif typ == "aws:cloudfront/publicKey:PublicKey":
+        elif typ == aws_types.PUBLIC_KEY:
             rid = made_up.public_key_id(rid)
-        elif typ == "aws:apigatewayv2/api:Api":
+        elif typ == aws_types.HTTP_API:
             rid = rid[:API_ID_LENGTH]
             extra = {
                 "apiEndpoint": f"https://{rid}.execute-api.{region}.amazonaws.com",
                 **made_up.http_api_arns(region, acct, rid),
             }
-        elif typ == "aws:cloudwatch/metricAlarm:MetricAlarm":
+        elif typ == aws_types.METRIC_ALARM:
             extra = {"arn": made_up.alarm_arn(region, acct, name)}
         return rid, {**inputs, **extra}

@@ -19,19 +19,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from components import aws_types
 from local.graph import GRAPH_FILE, Graph
 from services.contracts.catalogue import SERVICES
 
-T_FUNCTION = "aws:lambda/function:Function"
-T_TOPIC = "aws:sns/topic:Topic"
-T_SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
-T_QUEUE = "aws:sqs/queue:Queue"
-T_MAPPING = "aws:lambda/eventSourceMapping:EventSourceMapping"
-T_ROUTE = "aws:apigatewayv2/route:Route"
-T_TABLE = "aws:dynamodb/table:Table"
-T_BUCKET = "aws:s3/bucket:Bucket"
-T_NOTIFICATION = "aws:s3/bucketNotification:BucketNotification"
-T_DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
+T_FUNCTION = aws_types.FUNCTION
+T_TOPIC = aws_types.TOPIC
+T_SUBSCRIPTION = aws_types.TOPIC_SUBSCRIPTION
+T_QUEUE = aws_types.QUEUE
+T_MAPPING = aws_types.EVENT_SOURCE_MAPPING
+T_ROUTE = aws_types.HTTP_API_ROUTE
+T_TABLE = aws_types.TABLE
+T_BUCKET = aws_types.BUCKET
+T_NOTIFICATION = aws_types.BUCKET_NOTIFICATION
+T_DISTRIBUTION = aws_types.DISTRIBUTION
 
 
 @dataclass(frozen=True)

@@ -25,10 +25,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from components import aws_types
 from local.graph import Graph
 
-T_QUEUE = "aws:sqs/queue:Queue"
-T_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+T_QUEUE = aws_types.QUEUE
+T_ALARM = aws_types.METRIC_ALARM
 RECEIVE_VISIBILITY_SECONDS = 30
 COMPARISONS: dict[str, Callable[[float, float], bool]] = {
     "GreaterThanThreshold": operator.gt,

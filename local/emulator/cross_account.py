@@ -28,14 +28,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from components import aws_types
 from local.graph import Graph
 
 logger = logging.getLogger(__name__)
 
 TAP_PREFIX = "moto-xaccount-tap-"
 """Tap queues are named ``moto-xaccount-tap-<consumer queue name>`` in the producer account."""
-SUBSCRIPTION_TYPE = "aws:sns/topicSubscription:TopicSubscription"
-QUEUE_TYPE = "aws:sqs/queue:Queue"
+SUBSCRIPTION_TYPE = aws_types.TOPIC_SUBSCRIPTION
+QUEUE_TYPE = aws_types.QUEUE
 POLL_SECONDS = 1
 """Long-poll wait per receive: bounds both delivery latency and how long stop() takes."""
 TAP_VISIBILITY_SECONDS = 10

@@ -23,6 +23,7 @@ from typing import Any
 
 import pulumi
 
+from components import aws_types
 from components.naming import secret_name
 from components.settings import NAMESPACE, load_settings
 from local.emulator.cloud import IDENTITY_ACCOUNT, EmbeddedCloud, Identity
@@ -197,7 +198,7 @@ def function_role_arns(graph: Graph) -> set[str]:
         str(r["inputs"]["role"])
         for resources in graph.stacks.values()
         for r in resources
-        if r["type"] == "aws:lambda/function:Function" and r["inputs"].get("role")
+        if r["type"] == aws_types.FUNCTION and r["inputs"].get("role")
     }
 
 

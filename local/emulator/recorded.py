@@ -10,25 +10,26 @@ from __future__ import annotations
 import re
 import uuid
 
+from components import aws_types
 from local import made_up
 from local.emulator.creators.base import Args, Inputs, Outputs
 
 RECORDED_TYPES = frozenset(
     {
-        "aws:lambda/function:Function",
-        "aws:lambda/layerVersion:LayerVersion",
-        "aws:lambda/eventSourceMapping:EventSourceMapping",
-        "aws:lambda/permission:Permission",
-        "aws:apigatewayv2/api:Api",
-        "aws:apigatewayv2/authorizer:Authorizer",
-        "aws:apigatewayv2/integration:Integration",
-        "aws:apigatewayv2/route:Route",
-        "aws:apigatewayv2/stage:Stage",
-        "aws:cloudfront/distribution:Distribution",
-        "aws:cloudfront/originAccessControl:OriginAccessControl",
-        "aws:cloudfront/publicKey:PublicKey",
-        "aws:cloudfront/keyGroup:KeyGroup",
-        "aws:cloudwatch/metricAlarm:MetricAlarm",
+        aws_types.FUNCTION,
+        aws_types.LAYER_VERSION,
+        aws_types.EVENT_SOURCE_MAPPING,
+        aws_types.PERMISSION,
+        aws_types.HTTP_API,
+        aws_types.HTTP_API_AUTHORIZER,
+        aws_types.HTTP_API_INTEGRATION,
+        aws_types.HTTP_API_ROUTE,
+        aws_types.HTTP_API_STAGE,
+        aws_types.DISTRIBUTION,
+        aws_types.ORIGIN_ACCESS_CONTROL,
+        aws_types.PUBLIC_KEY,
+        aws_types.KEY_GROUP,
+        aws_types.METRIC_ALARM,
     }
 )
 """Types the emulator cannot run: recorded with their properties, served by the runtime."""
@@ -41,7 +42,7 @@ def recorded_outputs(args: Args, inputs: Inputs, account: str, region: str) -> t
     typ = args.typ
     rid = made_up.short_id(account, typ, args.name, length=ID_LENGTH)
     name = inputs.get("name", args.name)
-    if typ == "aws:lambda/function:Function":
+    if typ == aws_types.FUNCTION:
         arns = made_up.function_arns(region, account, name)
         return name, {
             **arns,
@@ -49,22 +50,22 @@ def recorded_outputs(args: Args, inputs: Inputs, account: str, region: str) -> t
             "qualifiedArn": f"{arns['arn']}:$LATEST",
             "version": "$LATEST",
         }
-    if typ == "aws:lambda/layerVersion:LayerVersion":
+    if typ == aws_types.LAYER_VERSION:
         layer_arn = made_up.layer_arn(region, account, str(inputs.get("layerName", name)))
         return f"{layer_arn}:1", {"arn": f"{layer_arn}:1", "layerArn": layer_arn, "version": "1"}
-    if typ == "aws:lambda/eventSourceMapping:EventSourceMapping":
+    if typ == aws_types.EVENT_SOURCE_MAPPING:
         mapping = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{account}/{args.name}"))
         return mapping, {
             "uuid": mapping,
             "functionArn": inputs.get("functionName"),
             "state": "Enabled",
         }
-    if typ == "aws:apigatewayv2/api:Api":
+    if typ == aws_types.HTTP_API:
         return rid, {
             "apiEndpoint": f"http://{name}.execute-api.local",
             **made_up.http_api_arns(region, account, rid),
         }
-    if typ == "aws:cloudfront/distribution:Distribution":
+    if typ == aws_types.DISTRIBUTION:
         distribution = made_up.distribution_id(rid)
         return distribution, {
             "arn": made_up.distribution_arn(account, distribution),
@@ -72,11 +73,11 @@ def recorded_outputs(args: Args, inputs: Inputs, account: str, region: str) -> t
             "status": "Deployed",
             "hostedZoneId": "Z2FDTNDATAQYW2",
         }
-    if typ == "aws:cloudfront/publicKey:PublicKey":
+    if typ == aws_types.PUBLIC_KEY:
         return made_up.public_key_id(rid), {"etag": rid}
-    if typ == "aws:cloudwatch/metricAlarm:MetricAlarm":
+    if typ == aws_types.METRIC_ALARM:
         return args.name, {"arn": made_up.alarm_arn(region, account, args.name)}
-    if typ == "aws:apigatewayv2/stage:Stage":
+    if typ == aws_types.HTTP_API_STAGE:
         return name, {"invokeUrl": "", "executionArn": ""}
     return rid, {}
 

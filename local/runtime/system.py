@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from components import aws_types
 from local.graph import Graph
 from local.runtime.auth import JwtVerifier, fetch_jwks
 from local.runtime.cdn import CdnOrigin, CdnServer, Distribution
@@ -36,16 +37,16 @@ from local.runtime.workers import FunctionRuntime, FunctionSpec, worker_environm
 MAX_WORKERS_PER_FUNCTION = 2
 """Lambda would scale out to the mapping's maximum concurrency; two cores are what we have."""
 
-T_FUNCTION = "aws:lambda/function:Function"
-T_MAPPING = "aws:lambda/eventSourceMapping:EventSourceMapping"
-T_API = "aws:apigatewayv2/api:Api"
-T_ROUTE = "aws:apigatewayv2/route:Route"
-T_INTEGRATION = "aws:apigatewayv2/integration:Integration"
-T_AUTHORIZER = "aws:apigatewayv2/authorizer:Authorizer"
-T_DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
-T_KEY_GROUP = "aws:cloudfront/keyGroup:KeyGroup"
-T_PUBLIC_KEY = "aws:cloudfront/publicKey:PublicKey"
-T_BUCKET = "aws:s3/bucket:Bucket"
+T_FUNCTION = aws_types.FUNCTION
+T_MAPPING = aws_types.EVENT_SOURCE_MAPPING
+T_API = aws_types.HTTP_API
+T_ROUTE = aws_types.HTTP_API_ROUTE
+T_INTEGRATION = aws_types.HTTP_API_INTEGRATION
+T_AUTHORIZER = aws_types.HTTP_API_AUTHORIZER
+T_DISTRIBUTION = aws_types.DISTRIBUTION
+T_KEY_GROUP = aws_types.KEY_GROUP
+T_PUBLIC_KEY = aws_types.PUBLIC_KEY
+T_BUCKET = aws_types.BUCKET
 
 
 class RuntimeLog:

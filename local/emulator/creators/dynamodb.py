@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from components import aws_types
 from local.emulator.creators.base import Args, Creator, Inputs, Outputs, Target, tag_list
 
 
@@ -73,4 +74,4 @@ def dynamodb_table(
     return name, outputs
 
 
-CREATORS: dict[str, Creator] = {"aws:dynamodb/table:Table": dynamodb_table}
+CREATORS: dict[str, Creator] = {aws_types.TABLE: dynamodb_table}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from components import aws_types
 from local.emulator.creators.base import Args, Creator, Inputs, Outputs, Target, tag_list
 
 
@@ -30,6 +31,6 @@ def iam_role_policy(
 
 
 CREATORS: dict[str, Creator] = {
-    "aws:iam/role:Role": iam_role,
-    "aws:iam/rolePolicy:RolePolicy": iam_role_policy,
+    aws_types.ROLE: iam_role,
+    aws_types.ROLE_POLICY: iam_role_policy,
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from components import aws_types
 from local.emulator.creators.base import Args, Creator, Inputs, Outputs, Target, tag_list
 from local.made_up import arn
 
@@ -36,4 +37,4 @@ def kms_alias(
     }
 
 
-CREATORS: dict[str, Creator] = {"aws:kms/key:Key": kms_key, "aws:kms/alias:Alias": kms_alias}
+CREATORS: dict[str, Creator] = {aws_types.KMS_KEY: kms_key, aws_types.KMS_ALIAS: kms_alias}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from components import aws_types
 from local import made_up
 from local.emulator.creators.base import Args, Creator, Inputs, Outputs, Target, as_int
 
@@ -19,4 +20,4 @@ def log_group(
     return name, {"arn": made_up.log_group_arn(region, account, name), "name": name}
 
 
-CREATORS: dict[str, Creator] = {"aws:cloudwatch/logGroup:LogGroup": log_group}
+CREATORS: dict[str, Creator] = {aws_types.LOG_GROUP: log_group}

@@ -7,9 +7,10 @@ emulator speaks plain HTTP on loopback and moto enforces bucket policies.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from components import aws_types
 from local import made_up
 from local.emulator.creators.base import Args, Creator, Inputs, Outputs, Target, pascal, tag_list
 from local.emulator.errors import UnknownResourceTypeError
@@ -42,52 +43,26 @@ def s3_bucket(
     }
 
 
-def s3_encryption(
-    target: Target, args: Args, inputs: Inputs, account: str, region: str
-) -> tuple[str, Outputs]:
-    target.client("s3", account, region).put_bucket_encryption(
-        Bucket=inputs["bucket"],
-        ServerSideEncryptionConfiguration={"Rules": pascal(inputs["rules"])},
-    )
-    return inputs["bucket"], {}
+def bucket_setting(method: str, settings: Callable[[Inputs], dict[str, Any]]) -> Creator:
+    """A creator for a bucket sub-resource: one S3 ``method`` call on the bucket it names.
+
+    ``settings`` turns the resource's inputs into the call's other parameters.
+    """
+
+    def create(
+        target: Target, args: Args, inputs: Inputs, account: str, region: str
+    ) -> tuple[str, Outputs]:
+        s3 = target.client("s3", account, region)
+        getattr(s3, method)(Bucket=inputs["bucket"], **settings(inputs))
+        return inputs["bucket"], {}
+
+    return create
 
 
-def s3_public_access(
-    target: Target, args: Args, inputs: Inputs, account: str, region: str
-) -> tuple[str, Outputs]:
+def public_access_block(inputs: Inputs) -> dict[str, Any]:
+    """The four public-access switches, each off unless the inputs turn it on."""
     config = {k[:1].upper() + k[1:]: bool(inputs.get(k)) for k in PUBLIC_ACCESS_SETTINGS}
-    target.client("s3", account, region).put_public_access_block(
-        Bucket=inputs["bucket"], PublicAccessBlockConfiguration=config
-    )
-    return inputs["bucket"], {}
-
-
-def s3_ownership(
-    target: Target, args: Args, inputs: Inputs, account: str, region: str
-) -> tuple[str, Outputs]:
-    target.client("s3", account, region).put_bucket_ownership_controls(
-        Bucket=inputs["bucket"], OwnershipControls={"Rules": [pascal(inputs["rule"])]}
-    )
-    return inputs["bucket"], {}
-
-
-def s3_lifecycle(
-    target: Target, args: Args, inputs: Inputs, account: str, region: str
-) -> tuple[str, Outputs]:
-    target.client("s3", account, region).put_bucket_lifecycle_configuration(
-        Bucket=inputs["bucket"], LifecycleConfiguration={"Rules": pascal(inputs["rules"])}
-    )
-    return inputs["bucket"], {}
-
-
-def s3_versioning(
-    target: Target, args: Args, inputs: Inputs, account: str, region: str
-) -> tuple[str, Outputs]:
-    target.client("s3", account, region).put_bucket_versioning(
-        Bucket=inputs["bucket"],
-        VersioningConfiguration=pascal(inputs["versioningConfiguration"]),
-    )
-    return inputs["bucket"], {}
+    return {"PublicAccessBlockConfiguration": config}
 
 
 def s3_policy(
@@ -99,26 +74,6 @@ def s3_policy(
             Bucket=inputs["bucket"], Policy=applied
         )
     return inputs["bucket"], {"appliedPolicy": applied or ""}
-
-
-def s3_cors(
-    target: Target, args: Args, inputs: Inputs, account: str, region: str
-) -> tuple[str, Outputs]:
-    # moto answers S3 preflights and adds Access-Control-Allow-Origin from this, as S3 does.
-    target.client("s3", account, region).put_bucket_cors(
-        Bucket=inputs["bucket"], CORSConfiguration={"CORSRules": pascal(inputs["corsRules"])}
-    )
-    return inputs["bucket"], {}
-
-
-def s3_notification(
-    target: Target, args: Args, inputs: Inputs, account: str, region: str
-) -> tuple[str, Outputs]:
-    target.client("s3", account, region).put_bucket_notification_configuration(
-        Bucket=inputs["bucket"],
-        NotificationConfiguration=notification_configuration(inputs),
-    )
-    return inputs["bucket"], {}
 
 
 def notification_configuration(inputs: Mapping[str, Any]) -> dict[str, Any]:
@@ -175,15 +130,31 @@ def _is_tls_only_deny(statement: Mapping[str, Any]) -> bool:
 
 
 CREATORS: dict[str, Creator] = {
-    "aws:s3/bucket:Bucket": s3_bucket,
-    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": (
-        s3_encryption
+    aws_types.BUCKET: s3_bucket,
+    aws_types.BUCKET_SSE: bucket_setting(
+        "put_bucket_encryption",
+        lambda i: {"ServerSideEncryptionConfiguration": {"Rules": pascal(i["rules"])}},
     ),
-    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": s3_public_access,
-    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": s3_ownership,
-    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": s3_lifecycle,
-    "aws:s3/bucketVersioning:BucketVersioning": s3_versioning,
-    "aws:s3/bucketPolicy:BucketPolicy": s3_policy,
-    "aws:s3/bucketNotification:BucketNotification": s3_notification,
-    "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration": s3_cors,
+    aws_types.PUBLIC_ACCESS_BLOCK: bucket_setting("put_public_access_block", public_access_block),
+    aws_types.BUCKET_OWNERSHIP_CONTROLS: bucket_setting(
+        "put_bucket_ownership_controls",
+        lambda i: {"OwnershipControls": {"Rules": [pascal(i["rule"])]}},
+    ),
+    aws_types.BUCKET_LIFECYCLE: bucket_setting(
+        "put_bucket_lifecycle_configuration",
+        lambda i: {"LifecycleConfiguration": {"Rules": pascal(i["rules"])}},
+    ),
+    aws_types.BUCKET_VERSIONING: bucket_setting(
+        "put_bucket_versioning",
+        lambda i: {"VersioningConfiguration": pascal(i["versioningConfiguration"])},
+    ),
+    aws_types.BUCKET_POLICY: s3_policy,
+    aws_types.BUCKET_NOTIFICATION: bucket_setting(
+        "put_bucket_notification_configuration",
+        lambda i: {"NotificationConfiguration": notification_configuration(i)},
+    ),
+    # moto answers S3 preflights and adds Access-Control-Allow-Origin from this, as S3 does.
+    aws_types.BUCKET_CORS: bucket_setting(
+        "put_bucket_cors", lambda i: {"CORSConfiguration": {"CORSRules": pascal(i["corsRules"])}}
+    ),
 }

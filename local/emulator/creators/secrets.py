@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from components import aws_types
 from local.emulator.creators.base import Args, Creator, Inputs, Outputs, Target, tag_list
 
 
@@ -23,4 +24,4 @@ def secret(
     return arn, {"arn": arn, "name": name}
 
 
-CREATORS: dict[str, Creator] = {"aws:secretsmanager/secret:Secret": secret}
+CREATORS: dict[str, Creator] = {aws_types.SECRET: secret}

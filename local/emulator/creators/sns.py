@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from components import aws_types
 from local.emulator.creators.base import (
     Args,
     Creator,
@@ -66,7 +67,7 @@ def sns_subscription(
 
 
 CREATORS: dict[str, Creator] = {
-    "aws:sns/topic:Topic": sns_topic,
-    "aws:sns/topicPolicy:TopicPolicy": sns_topic_policy,
-    "aws:sns/topicSubscription:TopicSubscription": sns_subscription,
+    aws_types.TOPIC: sns_topic,
+    aws_types.TOPIC_POLICY: sns_topic_policy,
+    aws_types.TOPIC_SUBSCRIPTION: sns_subscription,
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from components import aws_types
 from local.emulator.creators.base import Args, Creator, Inputs, Outputs, Target, as_int, bool_text
 
 QUEUE_ATTRIBUTES = {
@@ -61,6 +62,6 @@ def sqs_queue_policy(
 
 
 CREATORS: dict[str, Creator] = {
-    "aws:sqs/queue:Queue": sqs_queue,
-    "aws:sqs/queuePolicy:QueuePolicy": sqs_queue_policy,
+    aws_types.QUEUE: sqs_queue,
+    aws_types.QUEUE_POLICY: sqs_queue_policy,
 }
