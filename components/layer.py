@@ -151,7 +151,6 @@ def dependencies_layer(lock: Path = LOCK_FILE, build_dir: Path = BUILD_DIR) -> p
 
 
 def _running_under_mocks() -> bool:
-    from pulumi.runtime.mocks import MockMonitor
-    from pulumi.runtime.settings import SETTINGS
+    from components.sdk_internals import running_under_mocks
 
-    return isinstance(SETTINGS.monitor, MockMonitor)
+    return running_under_mocks()

@@ -22,11 +22,8 @@ from typing import Any
 
 import pulumi
 import yaml
-from pulumi.runtime import mocks as pulumi_mocks
-from pulumi.runtime import settings
-from pulumi.runtime.stack import run_pulumi_func
-from pulumi.runtime.sync_await import _sync_await
 
+from components.sdk_internals import MockMonitor, forget_previous_run, run_program
 from local.provider_check import PROVIDER_TYPE, checked_inputs, provider_default_tags
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -174,7 +171,7 @@ def _provider_name(reference: str | None) -> str:
     return reference.split("::")[-2] if "::" in reference else reference
 
 
-class _RecordingMonitor(pulumi_mocks.MockMonitor):
+class _RecordingMonitor(MockMonitor):
     """Hands each resource's URN and parent URN to the mocks, which Pulumi's monitor drops."""
 
     def __init__(self, mocks: RecordingMocks) -> None:
@@ -244,7 +241,7 @@ def evaluate(
     loop.set_default_executor(_LoopClosingExecutor(thread_name_prefix="pulumi-rpc"))
     asyncio.set_event_loop(loop)
     try:
-        return _evaluate(stack, mocks, values, program, preview)
+        return _evaluate(loop, stack, mocks, values, program, preview)
     finally:
         _close(loop)
 
@@ -263,11 +260,16 @@ def _close(loop: asyncio.AbstractEventLoop) -> None:
 
 
 def _evaluate(
-    stack: str, mocks: RecordingMocks, values: Mapping[str, Any], program: Path, preview: bool
+    loop: asyncio.AbstractEventLoop,
+    stack: str,
+    mocks: RecordingMocks,
+    values: Mapping[str, Any],
+    program: Path,
+    preview: bool,
 ) -> Evaluation:
-    settings.ROOT.set(None)
+    forget_previous_run()
     monitor = _RecordingMonitor(mocks)
-    pulumi_mocks.set_mocks(
+    pulumi.runtime.set_mocks(
         mocks,
         project=PROJECT,
         stack=stack,
@@ -275,16 +277,13 @@ def _evaluate(
         monitor=monitor,
         organization=ORGANIZATION,
     )
-    # Like pulumi.runtime.test: forget outputs and RPCs a previous (failed) run left behind.
-    settings.SETTINGS.rpc_manager.clear()
-    settings.SETTINGS.outputs.clear()
     pulumi.runtime.set_all_config({key: _encode(value) for key, value in values.items()})
     mocks.resources.clear()
-    _sync_await(run_pulumi_func(lambda: _run(program)))
+    loop.run_until_complete(run_program(lambda: _run(program)))
     evaluation = Evaluation(stack=stack, resources=list(mocks.resources))
-    root = settings.get_root_resource()
+    root = pulumi.runtime.get_root_resource()
     exports = getattr(root, "outputs", {}) or {}
-    resolved = _sync_await(pulumi.Output.from_input(exports).future())  # type: ignore[arg-type]
+    resolved = loop.run_until_complete(pulumi.Output.from_input(exports).future())  # type: ignore[arg-type]
     evaluation.outputs = dict(resolved or {})
     return evaluation
 
