@@ -16,12 +16,12 @@ from components.work_queue import (
     WorkQueue,
     WorkQueueArgs,
 )
-from tests.components.harness import ALARMS, build, function, only
+from tests.components.harness import ALARMS, Builder, build, function, only
 
 TOPIC = "arn:aws:sns:eu-west-1:222222222222:marketplace-dev-upload-events"
 
 
-def work_queue(sender: QueueSender) -> object:
+def work_queue(sender: QueueSender) -> Builder:
     def builder(context: ServiceContext, opts: pulumi.ResourceOptions) -> None:
         consumer = function(context, opts, timeout_seconds=20)
         args = WorkQueueArgs(context, "ingest", consumer, sender, ALARMS, max_receive_count=3)
@@ -79,7 +79,7 @@ def test_sns_sender_is_conditioned_on_the_topic_only() -> None:
     assert statement["Condition"] == {"ArnEquals": {"aws:SourceArn": TOPIC}}
 
 
-def subscription(event_types: tuple[str, ...]) -> object:
+def subscription(event_types: tuple[str, ...]) -> Builder:
     def builder(context: ServiceContext, opts: pulumi.ResourceOptions) -> None:
         args = EventSubscriptionArgs(
             context, "upload", TOPIC, event_types, function(context, opts), ALARMS
