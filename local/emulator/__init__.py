@@ -2,10 +2,11 @@
 
 ``cloud.EmbeddedCloud`` runs moto's server on loopback with one emulated account per
 service (plus an identity account with a Cognito user pool); ``deployer.deploy_environment``
-evaluates every service stack of an environment into it and writes the graph the local
-runtime serves from. Where moto falls short, a module marked WORKAROUND fills the gap, each
-with a test that fails the day it is no longer needed: ``cross_account`` (SNS->SQS delivery
-across accounts), ``s3_cors`` (S3 answering browsers only as the bucket's CORS rules say)
-and ``lambda_account_settings`` (Lambda's GetAccountSettings). The runtime has one more,
-``local/runtime/s3_notifications.py``.
+evaluates every service stack of an environment into it (``mocks.EmulatorMocks``, one
+creator module per AWS service in ``creators/``, the rest ``recorded``) and writes the
+graph the local runtime serves from. Where moto falls short, a module marked WORKAROUND
+fills the gap, each with a test that fails the day it is no longer needed:
+``cross_account`` (SNS->SQS delivery across accounts), ``s3_cors`` (S3 answering browsers
+only as the bucket's CORS rules say) and ``lambda_account_settings`` (Lambda's
+GetAccountSettings). The runtime has one more, ``local/runtime/s3_notifications.py``.
 """

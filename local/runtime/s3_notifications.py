@@ -15,7 +15,7 @@ were right before and stay unchanged; nothing is delivered twice.
 
 How to remove: ``tests/e2e/test_emulator_workarounds.py::
 test_moto_still_drops_presigned_post_notifications`` fails the day moto sends them from the
-bucket owner's account. Then delete this module and its ``install()`` call (system.py).
+bucket owner's account. Then delete this module and its ``install()`` call (environment.py).
 """
 
 from __future__ import annotations
