@@ -79,7 +79,7 @@ def install() -> None:
             request.check_action_permitted
         )
         statement = access_control.IAMPolicyStatement
-        statement._check_element_matches = judge_by_action_where_moto_has_no_resource(  # type: ignore[method-assign]
+        statement._check_element_matches = judge_by_action_where_moto_has_no_resource(  # type: ignore[method-assign,assignment]
             statement._check_element_matches
         )
         _INSTALLED = True
