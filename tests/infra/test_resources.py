@@ -116,9 +116,10 @@ def test_topics_are_kms_encrypted(stack_name: str) -> None:
 def test_every_taggable_resource_has_service_env_team_tags(stack_name: str) -> None:
     service, env = stack_name.split("-")
     for resource in evaluated(stack_name).resources:
-        if "tags" not in resource.inputs and resource.type in TAGGABLE_WITHOUT_TAGS:
+        # tagsAll: the provider's default tags merged with the resource's own (its Check)
+        if "tagsAll" not in resource.inputs and resource.type in TAGGABLE_WITHOUT_TAGS:
             pytest.fail(f"{resource.urn} has no tags")
-        tags = resource.inputs.get("tags")
+        tags = resource.inputs.get("tagsAll")
         if tags is None:
             continue
         assert set(tags) >= REQUIRED_TAGS, resource.urn
