@@ -16,7 +16,7 @@ CORS (moto's own ``DISABLE_GLOBAL_CORS`` switch, set only while S3's app is crea
 origin and method adds the headers, as S3 evaluates them. Every other service keeps the
 global CORS: Cognito, for one, answers browsers from any origin in AWS too.
 
-How to remove: in tests/e2e/test_cors.py, ``test_moto_s3_app_still_gets_global_cors`` fails
+How to remove: in tests/local/test_s3_cors.py, ``test_moto_s3_app_still_gets_global_cors`` fails
 the day moto's S3 app stops carrying flask-cors, ``test_moto_post_object_still_ignores_bucket_cors``
 the day its POST Object applies the rules. When both fail, delete this module and start
 ``ThreadedMotoServer`` again in local/emulator/cloud.py.
