@@ -29,7 +29,7 @@ import time
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import boto3
 from botocore.config import Config
@@ -91,6 +91,7 @@ class EmbeddedCloud:
 
     _running = 0
     _running_lock = threading.Lock()
+    _operator_key: ClassVar[dict[str, str] | None] = None
 
     def __init__(self, region: str = DEFAULT_REGION, port: int = 0) -> None:
         self.region = region
@@ -123,6 +124,8 @@ class EmbeddedCloud:
         return self
 
     def _create_operator(self) -> dict[str, str]:
+        """The operator user and its key, once per process (moto's state is process-wide, and
+        IAM allows a user two keys): reused while moto holds it, made again after a reset."""
         iam = self._session.client(
             "iam",
             endpoint_url=self.endpoint,
@@ -130,19 +133,26 @@ class EmbeddedCloud:
             config=CLIENT_CONFIG,
             **BOOTSTRAP_CREDENTIALS,
         )
-        # Another cloud of this process may have made it (moto's state is shared).
-        with contextlib.suppress(iam.exceptions.EntityAlreadyExistsException):
-            iam.create_user(UserName=OPERATOR_USER)
-        iam.put_user_policy(
-            UserName=OPERATOR_USER,
-            PolicyName="assume-roles",
-            PolicyDocument=json.dumps(OPERATOR_POLICY),
-        )
-        key = iam.create_access_key(UserName=OPERATOR_USER)["AccessKey"]
-        return {
-            "aws_access_key_id": key["AccessKeyId"],
-            "aws_secret_access_key": key["SecretAccessKey"],
-        }
+        with EmbeddedCloud._running_lock:
+            with contextlib.suppress(iam.exceptions.EntityAlreadyExistsException):
+                iam.create_user(UserName=OPERATOR_USER)
+            iam.put_user_policy(
+                UserName=OPERATOR_USER,
+                PolicyName="assume-roles",
+                PolicyDocument=json.dumps(OPERATOR_POLICY),
+            )
+            keys = iam.list_access_keys(UserName=OPERATOR_USER)["AccessKeyMetadata"]
+            cached = EmbeddedCloud._operator_key
+            if cached and any(k["AccessKeyId"] == cached["aws_access_key_id"] for k in keys):
+                return dict(cached)
+            for key in keys:
+                iam.delete_access_key(UserName=OPERATOR_USER, AccessKeyId=key["AccessKeyId"])
+            created = iam.create_access_key(UserName=OPERATOR_USER)["AccessKey"]
+            EmbeddedCloud._operator_key = {
+                "aws_access_key_id": created["AccessKeyId"],
+                "aws_secret_access_key": created["SecretAccessKey"],
+            }
+            return dict(EmbeddedCloud._operator_key)
 
     def bootstrap_account(
         self, account: str, roles: Mapping[str, tuple[str, Mapping[str, str]]] | None = None
