@@ -34,32 +34,31 @@ def trigger(manifest: ServiceManifest, spec: FunctionSpec) -> str:
     return "; ".join(parts)
 
 
+def per_function_table(
+    header: tuple[str, ...], cells: Callable[[ServiceManifest, FunctionSpec], tuple[str, ...]]
+) -> str:
+    """A Markdown table with one row per function of every manifest."""
+    rows = [header, *(cells(m, f) for m in all_manifests() for f in m.functions)]
+    lines = ["| " + " | ".join(row) + " |" for row in rows]
+    lines.insert(1, "|" + "---|" * len(header))
+    return "\n".join(lines)
+
+
 def functions_table() -> str:
-    rows = [
-        "| service | function | handler | trigger |",
-        "|---|---|---|---|",
-        *(
-            f"| {m.name} | `{f.purpose}` | `{f.handler}` | {trigger(m, f)} |"
-            for m in all_manifests()
-            for f in m.functions
-        ),
-    ]
-    return "\n".join(rows)
+    return per_function_table(
+        ("service", "function", "handler", "trigger"),
+        lambda m, f: (m.name, f"`{f.purpose}`", f"`{f.handler}`", trigger(m, f)),
+    )
 
 
 def environment_table() -> str:
-    rows = [
-        "| service / function | variables |",
-        "|---|---|",
-        *(
-            f"| {m.name} / {f.purpose} | "
-            + (", ".join(f"`{name}`" for name in f.environment) or "(common only)")
-            + " |"
-            for m in all_manifests()
-            for f in m.functions
+    return per_function_table(
+        ("service / function", "variables"),
+        lambda m, f: (
+            f"{m.name} / {f.purpose}",
+            ", ".join(f"`{name}`" for name in f.environment) or "(common only)",
         ),
-    ]
-    return "\n".join(rows)
+    )
 
 
 TABLES: dict[str, Callable[[], str]] = {

@@ -33,6 +33,9 @@ SERVED = [
     for spec in manifest.functions
     if manifest.routes_of(spec.purpose)
 ]
+each_served_function = pytest.mark.parametrize(
+    ("manifest", "spec"), SERVED, ids=[f"{m.name}-{s.purpose}" for m, s in SERVED]
+)
 UNROUTED = Route("GET", "/no-manifest-declares-this/route", "api")
 PLACEHOLDER = "1"
 """Every declared variable gets a value that parses as text, number and bool alike."""
@@ -64,9 +67,7 @@ def load_function(
     return load
 
 
-@pytest.mark.parametrize(
-    ("manifest", "spec"), SERVED, ids=[f"{m.name}-{s.purpose}" for m, s in SERVED]
-)
+@each_served_function
 def test_manifest_routes_are_served_by_the_handler(
     manifest: ServiceManifest, spec: FunctionSpec, load_function: Callable[..., ModuleType]
 ) -> None:
@@ -82,9 +83,7 @@ def test_manifest_routes_are_served_by_the_handler(
         assert answer != not_routed, f"{manifest.name}: {route.key} is not routed by {spec.handler}"
 
 
-@pytest.mark.parametrize(
-    ("manifest", "spec"), SERVED, ids=[f"{m.name}-{s.purpose}" for m, s in SERVED]
-)
+@each_served_function
 def test_handler_routes_are_all_in_the_manifest(
     manifest: ServiceManifest, spec: FunctionSpec, load_function: Callable[..., ModuleType]
 ) -> None:
