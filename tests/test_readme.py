@@ -132,7 +132,7 @@ def test_dangling_reference_is_reported(text: str, reported: str) -> None:
     [
         'README "Stacks, environments and accounts"',
         '(README, "Signing keys")',
-        "[roles](docs/deploy-roles/README.md#limits-honestly)",
+        "[roles](docs/deploy-roles/README.md#how-the-contract-is-checked-and-what-it-cannot-prove)",
         "[start](README.md#quick-start)",
     ],
 )
