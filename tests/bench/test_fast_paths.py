@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops
 
-from bench import ablation, cost, imports, report
+from bench import ablation, cost_inputs, cost_model, imports, report
 from bench.runner import Runs
 from services.upload.pipeline import renditions
 from services.upload.pipeline.jpeg_segments import _MARKER_IN_SCAN, _ScanEnds, strip_jpeg
@@ -180,8 +180,8 @@ def test_handler_modules_are_the_functions_of_services_readme() -> None:
 
 def test_cost_default_workload_reproduces_the_seeds_volumes() -> None:
     # GIVEN the default volumes / WHEN API requests and Lambda invocations are derived
-    workload = cost.Workload()
-    calls = sum(workload.count(per) for per in cost.INVOCATIONS_PER.values())
+    workload = cost_inputs.Workload()
+    calls = sum(workload.count(per) for per in cost_inputs.INVOCATIONS_PER.values())
 
     # THEN they are seed 000's 3 M API requests and 5 M Lambda calls
     assert workload.api_requests == 3_000_000
@@ -190,18 +190,18 @@ def test_cost_default_workload_reproduces_the_seeds_volumes() -> None:
 
 def test_cost_per_thousand_uploads_scales_cpu_with_the_vcpu_share() -> None:
     # GIVEN a 130 ms pipeline, no Rekognition, arm64 at 1024 MB (0.58 vCPU)
-    prices = cost.load_prices()
-    measured = cost.Measured(130.0, dict(cost.DEFAULT_SIZES), {}, "test")
-    processor = cost.FunctionSettings("p", "services.upload.processor", 1024, "arm64", True)
-    deployment = cost.Deployment("test", functions=[processor])
+    prices = cost_inputs.load_prices()
+    measured = cost_inputs.Measured(130.0, dict(cost_inputs.DEFAULT_SIZES), {}, "test")
+    processor = cost_inputs.FunctionSettings("p", "services.upload.processor", 1024, "arm64", True)
+    deployment = cost_inputs.Deployment("test", functions=[processor])
 
     # WHEN the price per 1,000 uploads is computed
-    result = cost.per_thousand_uploads(1024, measured, deployment, prices)
+    result = cost_model.per_thousand_uploads(1024, measured, deployment, prices)
 
     # THEN the pipeline takes 130 ms / (1024 / 1769) and is billed at 1 GB-s rates
     pipeline_ms = 130.0 * 1769 / 1024
     assert result["pipeline_ms"] == pytest.approx(pipeline_ms, abs=0.1)
-    seconds = (pipeline_ms + cost.PROCESSOR_IO_MS) / 1000
+    seconds = (pipeline_ms + cost_inputs.PROCESSOR_IO_MS) / 1000
     expected = 1000 * (seconds * prices["lambda"]["gb_second_arm64"] + 0.2e-6)
     assert result["usd_total"] == pytest.approx(expected)
 
