@@ -8,7 +8,6 @@ import pulumi
 import pulumi_aws as aws
 
 from components.event_subscription import EventSubscription
-from components.event_topic import EventTopic, EventTopicArgs
 from components.iam import Statement
 from components.naming import secret_name
 from components.service import ServiceArgs, ServiceComponent
@@ -41,7 +40,7 @@ class PurchaseService(ServiceComponent):
         self.signing_secret = self._create_secret()
         self.notifications = self._create_notifications_topic()
         self.functions = self._create_functions()
-        self.events = self._create_topic()
+        self.events = self._create_topic(self.functions)
         self.subscriptions = self._create_subscriptions()
         self.completion_source = self._create_completion_source()
         self.api = self._http_api(self.functions)
@@ -94,18 +93,6 @@ class PurchaseService(ServiceComponent):
             "DOWNLOAD_URL_TTL_SECONDS": str(DOWNLOAD_URL_TTL_SECONDS),
             "NOTIFICATIONS_TOPIC_ARN": self.notifications.arn,
         }
-
-    def _create_topic(self) -> EventTopic:
-        return EventTopic(
-            f"{self._name}-events",
-            EventTopicArgs(
-                context=self.context,
-                kms_key_id=self.key.arn,
-                publisher_role_arns=self.publisher_role_arns(self.functions),
-                subscriber_accounts=self.subscriber_accounts(),
-            ),
-            opts=self._child(),
-        )
 
     def _create_subscriptions(self) -> list[EventSubscription]:
         return self._subscribe(self.functions["offers"])

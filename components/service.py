@@ -19,6 +19,7 @@ import pulumi_aws as aws
 from components.alarms import AlarmTopic, AlarmTopicArgs
 from components.context import ServiceContext
 from components.event_subscription import EventSubscription, EventSubscriptionArgs
+from components.event_topic import EventTopic, EventTopicArgs
 from components.function import RUNTIME, Function, FunctionArgs
 from components.http_api import HttpApi, HttpApiArgs, Route
 from components.iam import Statement
@@ -171,6 +172,19 @@ class ServiceComponent(pulumi.ComponentResource):
             )
             for producer, (arn, types) in self.consumed_topics().items()
         ]
+
+    def _create_topic(self, functions: Mapping[str, Function]) -> EventTopic:
+        """The producer's events topic: its publishing functions and its consumers' accounts."""
+        return EventTopic(
+            f"{self._name}-events",
+            EventTopicArgs(
+                context=self.context,
+                kms_key_id=self.key.arn,
+                publisher_role_arns=self.publisher_role_arns(functions),
+                subscriber_accounts=self.subscriber_accounts(),
+            ),
+            opts=self._child(),
+        )
 
     def _http_api(self, functions: Mapping[str, Function]) -> HttpApi:
         """The service's HTTP API: the manifest's routes, each to the function it names."""

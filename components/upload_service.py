@@ -9,7 +9,6 @@ import pulumi_aws as aws
 
 from components.bucket import PrivateBucket, PrivateBucketArgs
 from components.cdn import Cdn, CdnArgs
-from components.event_topic import EventTopic, EventTopicArgs
 from components.iam import Statement
 from components.service import ServiceArgs, ServiceComponent
 from components.work_queue import QueueSender, WorkQueue, WorkQueueArgs
@@ -39,7 +38,7 @@ class UploadService(ServiceComponent):
         self.originals, self.renditions, self.licensed = self._create_buckets()
         self.public_cdn, self.delivery_cdn = self._create_cdns()
         self.functions = self._create_functions()
-        self.events = self._create_topic()
+        self.events = self._create_topic(self.functions)
         self.ingest = self._create_ingest()
         self.api = self._http_api(self.functions)
         self.outputs: dict[str, pulumi.Input[object]] = {
@@ -147,18 +146,6 @@ class UploadService(ServiceComponent):
             "REKOGNITION_MODERATION": str(settings.rekognition_moderation).lower(),
             "MAX_IMAGE_PIXELS": str(MAX_IMAGE_PIXELS),
         }
-
-    def _create_topic(self) -> EventTopic:
-        return EventTopic(
-            f"{self._name}-events",
-            EventTopicArgs(
-                context=self.context,
-                kms_key_id=self.key.arn,
-                publisher_role_arns=self.publisher_role_arns(self.functions),
-                subscriber_accounts=self.subscriber_accounts(),
-            ),
-            opts=self._child(),
-        )
 
     def _create_ingest(self) -> WorkQueue:
         sender = QueueSender(
