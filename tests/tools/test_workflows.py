@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
+from components.layer import LAMBDA_PYTHON
 from tools.affected_stacks import matrix
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -84,7 +85,8 @@ def test_test_workflow_runs_the_ci_command_exactly() -> None:
     commands = [step["run"].strip() for step in job["steps"] if "run" in step]
     assert commands == [ci] == ["./dev test"]
     [python] = uses(job, "actions/setup-python")
-    assert python["with"]["python-version"] == "3.11"
+    # Lambda's runtime: ./dev refuses another Python under CI (handlers are tested on it)
+    assert python["with"]["python-version"] == LAMBDA_PYTHON
 
 
 def test_preview_workflow_gets_its_matrix_from_our_script() -> None:
