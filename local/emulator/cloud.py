@@ -35,7 +35,7 @@ import boto3
 from botocore.config import Config
 from moto.server import ThreadedMotoServer
 
-from local.emulator import iam_enforcement
+from local.emulator import dynamodb_serial, iam_enforcement
 from local.emulator.s3_cors import MotoServer
 
 LOOPBACK = "127.0.0.1"
@@ -112,6 +112,7 @@ class EmbeddedCloud:
             return self
         # One line per request would drown the progress output.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        dynamodb_serial.install()  # moto's failed transactions undo others' writes
         # S3 answers browsers from bucket CORS rules only (local/emulator/s3_cors.py).
         server = MotoServer(ip_address=LOOPBACK, port=self._port, verbose=False)
         server.start()
