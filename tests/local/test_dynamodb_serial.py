@@ -4,36 +4,48 @@ from __future__ import annotations
 
 import copy
 import threading
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
-from botocore.exceptions import ClientError
-from moto import mock_aws
 from moto.dynamodb import models as dynamodb_models
+from moto.dynamodb.exceptions import TransactionCanceledException
+from moto.dynamodb.models import dynamodb_backends
 
 from local.emulator import dynamodb_serial
 
-TABLE = "canary"
+CANARY_ACCOUNT = "999900000042"
+"""An account no environment uses: the canary works on moto's in-process backend directly
+(not ``mock_aws``, whose exit wipes moto's process-wide state, other tests' clouds included)."""
 
 
 @pytest.fixture
-def table() -> Iterator[Any]:
-    with mock_aws():
-        dynamodb = boto3.client("dynamodb", region_name="eu-west-1")
-        dynamodb.create_table(
-            TableName=TABLE,
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        yield dynamodb
+def backend() -> Iterator[Any]:
+    dynamodb = dynamodb_backends[CANARY_ACCOUNT]["eu-west-1"]
+    name = f"canary-{uuid.uuid4().hex[:8]}"
+    dynamodb.create_table(
+        name,
+        schema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        throughput=None,
+        attr=[{"AttributeName": "pk", "AttributeType": "S"}],
+        global_indexes=None,
+        indexes=None,
+        streams=None,
+        billing_mode="PAY_PER_REQUEST",
+        sse_specification=None,
+        tags=[],
+        deletion_protection_enabled=False,
+        warm_throughput=None,
+    )
+    yield dynamodb, name
+    dynamodb.delete_table(name)
 
 
 def test_moto_still_undoes_concurrent_writes_on_a_failed_transaction(
-    table: Any, monkeypatch: pytest.MonkeyPatch
+    backend: tuple[Any, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    dynamodb, table = backend
     # GIVEN a writer that commits while a transaction is between its snapshot and its checks
     # (what a second request thread does in moto's server), simulated deterministically
     real_deepcopy = copy.deepcopy
@@ -41,27 +53,19 @@ def test_moto_still_undoes_concurrent_writes_on_a_failed_transaction(
     def snapshot_then_another_write(value: Any, *args: Any) -> Any:
         snapshot = real_deepcopy(value, *args)
         monkeypatch.setattr(dynamodb_models.copy, "deepcopy", real_deepcopy)
-        table.put_item(TableName=TABLE, Item={"pk": {"S": "committed-meanwhile"}})
+        dynamodb.put_item(table, {"pk": {"S": "committed-meanwhile"}})
         return snapshot
 
     monkeypatch.setattr(dynamodb_models.copy, "deepcopy", snapshot_then_another_write)
     # WHEN the transaction fails its condition
-    with pytest.raises(ClientError, match="TransactionCanceled"):
-        table.transact_write_items(
-            TransactItems=[
-                {
-                    "Put": {
-                        "TableName": TABLE,
-                        "Item": {"pk": {"S": "guarded"}},
-                        "ConditionExpression": "attribute_exists(pk)",
-                    }
-                }
-            ]
+    guarded = {"TableName": table, "Item": {"pk": {"S": "guarded"}}}
+    with pytest.raises(TransactionCanceledException):
+        dynamodb.transact_write_items(
+            [{"Put": {**guarded, "ConditionExpression": "attribute_exists(pk)"}}]
         )
     # THEN moto restored its snapshot: the other request's committed write is gone. When this
     # fails, moto no longer loses concurrent writes and dynamodb_serial.py can go.
-    left = table.get_item(TableName=TABLE, Key={"pk": {"S": "committed-meanwhile"}})
-    assert "Item" not in left
+    assert dynamodb.get_item(table, {"pk": {"S": "committed-meanwhile"}}) is None
 
 
 def test_workaround_runs_each_dynamodb_request_under_one_lock() -> None:
