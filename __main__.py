@@ -12,6 +12,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.catalog_service import CatalogService, CatalogServiceArgs
+from components.iam import permissions_boundary
 from components.naming import parse_stack_name
 from components.purchase_service import PurchaseService, PurchaseServiceArgs
 from components.settings import NAMESPACE, Settings, config_getter, load_settings
@@ -54,6 +55,10 @@ def delivery_from_upload_stack(settings: Settings) -> tuple[pulumi.Input[str], p
     return upload.require_output("deliveryCdnDomain"), key_ids.apply(lambda ids: ids[active])
 
 
+# Every role the stack creates carries the account's boundary (created by bootstrap/).
+pulumi.runtime.register_stack_transformation(
+    permissions_boundary(settings.permissions_boundary_arn(stack.service))
+)
 opts = pulumi.ResourceOptions(provider=deployment_provider(settings, stack.service))
 
 service: UploadService | CatalogService | PurchaseService

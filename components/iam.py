@@ -13,6 +13,8 @@ from typing import Any
 
 import pulumi
 
+from components.aws_types import ROLE
+
 RESOURCELESS_ACTIONS = frozenset(
     {
         "xray:PutTraceSegments",
@@ -104,3 +106,22 @@ def assume_role_policy(service_principal: str, account: str) -> str:
 def stable_json(value: object) -> str:
     """JSON with sorted keys, so re-evaluations produce identical documents (no diffs)."""
     return json.dumps(value, sort_keys=True)
+
+
+def permissions_boundary(boundary_arn: str) -> pulumi.ResourceTransformation:
+    """A stack transformation giving every IAM role the stack creates ``boundary_arn``.
+
+    One transformation rather than an argument at every ``aws.iam.Role``: a role added
+    later (by any component) cannot forget it, and the deploy role could not create it
+    without it anyway (``iam:PermissionsBoundary`` condition, tools/deploy_role.py).
+    """
+
+    def transform(
+        args: pulumi.ResourceTransformationArgs,
+    ) -> pulumi.ResourceTransformationResult | None:
+        if args.type_ != ROLE:
+            return None
+        props = {**args.props, "permissions_boundary": boundary_arn}
+        return pulumi.ResourceTransformationResult(props, args.opts)
+
+    return transform

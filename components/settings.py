@@ -38,6 +38,8 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ENV_NAME = re.compile(r"^[a-z][a-z0-9]{1,11}$")
 DOMAIN = re.compile(r"^[a-z0-9.-]+\.[a-z]{2,}$")
 KEY_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+GITHUB_REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+BUCKET_PREFIX = re.compile(r"^[a-z0-9][a-z0-9-]{1,48}$")
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
 """Hosts a web origin may name over plain http (a developer's machine, the local environment)."""
 RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 3653)
@@ -184,6 +186,21 @@ class Delivery(_Model):
     key_pair_id: Annotated[str, _matching(re.compile(r"^\S+$"), "a CloudFront public key id")]
 
 
+class GitHub(_Model):
+    """The repository whose workflows may assume the deploy and preview roles (OIDC trust)."""
+
+    repository: Annotated[str, _matching(GITHUB_REPOSITORY, "owner/name of a GitHub repository")]
+    audience: str = "sts.amazonaws.com"
+    """The ``aud`` claim aws-actions/configure-aws-credentials asks GitHub for."""
+
+
+class StateBackend(_Model):
+    """A self-managed Pulumi backend (``pulumi login s3://<bucket>``) in each account."""
+
+    bucket_prefix: Annotated[str, _matching(BUCKET_PREFIX, "a bucket name prefix")]
+    """The bucket is ``<prefix>-<account id>`` (bucket names are global)."""
+
+
 class Settings(_Model):
     env: str
     region: Annotated[str, _matching(REGION, "an AWS region such as eu-west-1")]
@@ -204,6 +221,12 @@ class Settings(_Model):
     sizing: dict[str, dict[str, FunctionSizing]] = Field(default_factory=dict)
     web_origins: tuple[str, ...] = ()
     """Browser origins allowed to call the APIs and POST uploads (CORS). Default: none."""
+    permissions_boundary_name: RoleName = "marketplace-boundary"
+    """Managed policy every role a stack creates carries (created by ``bootstrap/``)."""
+    github: GitHub = GitHub(repository="REPLACE-ME-org/marketplace")
+    """Whose workflows the bootstrap's OIDC trust admits. Default: a placeholder."""
+    state_backend: StateBackend | None = None
+    """Optional bucket + KMS key per account for ``pulumi login s3://``. Default: none."""
 
     @field_validator("accounts", mode="before")
     @classmethod
@@ -259,6 +282,9 @@ class Settings(_Model):
 
     def deploy_role_arn(self, service: str) -> str:
         return f"arn:aws:iam::{self.account_of(service)}:role/{self.deploy_role_name}"
+
+    def permissions_boundary_arn(self, service: str) -> str:
+        return f"arn:aws:iam::{self.account_of(service)}:policy/{self.permissions_boundary_name}"
 
     def function_sizing(self, service: str, function: str) -> FunctionSizing:
         return self.sizing.get(service, {}).get(function, FunctionSizing())

@@ -345,6 +345,25 @@ def roles_trust_lambda_in_own_account(
     return [f"{named(resource_type, context)}: Lambda may assume it for {source!r}. {fix}"]
 
 
+def roles_carry_permissions_boundary(
+    resource_type: str, props: Mapping[str, Any], context: ResourceContext
+) -> list[str]:
+    """Every role carries the account's boundary (the deploy role cannot create one without)."""
+    boundary = props.get("permissionsBoundary")
+    if (
+        resource_type != ROLE
+        or is_unknown(boundary)
+        or boundary == context.stack.permissions_boundary
+    ):
+        return []
+    return [
+        f"{named(resource_type, context)}: permissions boundary {boundary!r}, not "
+        f"{context.stack.permissions_boundary!r}. Fix: the stack transformation "
+        "components.iam.permissions_boundary (registered in __main__.py) sets it; the "
+        "account gets the policy from bootstrap/."
+    ]
+
+
 def provider_assumes_deploy_role(
     resource_type: str, props: Mapping[str, Any], context: ResourceContext
 ) -> list[str]:

@@ -113,6 +113,8 @@ class StackContext:
     """Browser origins the environment allows CORS for (``marketplace:webOrigins``)."""
     deploy_role: str = ""
     """ARN of the role the stack's provider deploys as (``marketplace:deployRoleName``)."""
+    permissions_boundary: str = ""
+    """ARN of the boundary every role of the stack carries (``permissionsBoundaryName``)."""
 
 
 @dataclass(frozen=True)
@@ -160,6 +162,7 @@ def stack_context(stack: str, get: Callable[[str], Any]) -> StackContext:
         consumer_accounts=frozenset(settings.account_of(c) for c in consumers_of(name.service)),
         web_origins=frozenset(settings.web_origins),
         deploy_role=settings.deploy_role_arn(name.service),
+        permissions_boundary=settings.permissions_boundary_arn(name.service),
     )
 
 

@@ -56,6 +56,7 @@ from policy.account_rules import (
     required_tags,
     resource_star_only_where_needed,
     resources_in_own_account,
+    roles_carry_permissions_boundary,
     roles_trust_lambda_in_own_account,
 )
 from policy.model import (
@@ -218,6 +219,11 @@ RULES: tuple[ResourceRule | StackRule, ...] = (
         roles_trust_lambda_in_own_account,
     ),
     ResourceRule(
+        "iam-role-permissions-boundary",
+        "Every role carries the account's permissions boundary (bootstrap/).",
+        roles_carry_permissions_boundary,
+    ),
+    ResourceRule(
         "aws-provider-deploy-role",
         "The AWS provider assumes the service's deploy role, in the environment's region.",
         provider_assumes_deploy_role,
@@ -295,6 +301,7 @@ __all__ = [
     "required_tags",
     "resource_star_only_where_needed",
     "resources_in_own_account",
+    "roles_carry_permissions_boundary",
     "roles_trust_lambda_in_own_account",
     "stack_context",
     "statement_label",
