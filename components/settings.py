@@ -179,6 +179,25 @@ class CdnSigning(_Model):
         return str(active)
 
 
+GROUP_NAME = re.compile(r"^[^\s\[\]]{1,128}$")
+"""A Cognito group name, without the brackets API Gateway wraps the groups claim in."""
+
+
+class CircuitBreaker(_Model):
+    """Upload's circuit breaker around Rekognition (``marketplace:rekognitionCircuit``).
+
+    ``failureThreshold`` failed calls within ``windowSeconds`` open it; while open, images go
+    to review without calling Rekognition; after ``cooldownSeconds`` one probe call is let
+    through, whose success closes it. Defaults: 5 failures in 60 s, a 300 s cool-down.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    failure_threshold: Annotated[int, _bounded(1, 1000)] = 5
+    window_seconds: Annotated[int, _bounded(1, 3600)] = 60
+    cooldown_seconds: Annotated[int, _bounded(1, 86400)] = 300
+
+
 class Delivery(_Model):
     """Where purchase points its signed URLs when set in config (else a StackReference)."""
 
@@ -216,6 +235,12 @@ class Settings(_Model):
     deletion_protection: Flag = False
     rekognition_labels: Flag = True
     rekognition_moderation: Flag = True
+    rekognition_circuit: CircuitBreaker = CircuitBreaker()
+    """Thresholds of upload's Rekognition circuit breaker. Default: 5 failures/60 s, 300 s."""
+    admin_group: Annotated[str, _matching(GROUP_NAME, "an identity provider group name")] = (
+        "admins"
+    )
+    """The identity provider group (token claim ``cognito:groups``) whose members moderate."""
     delivery: Delivery | None = None
     stack_reference_org: str | None = None
     sizing: dict[str, dict[str, FunctionSizing]] = Field(default_factory=dict)

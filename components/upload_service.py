@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.alarms import metric_alarm
 from components.bucket import PrivateBucket, PrivateBucketArgs
 from components.cdn import Cdn, CdnArgs
 from components.iam import Statement
@@ -21,6 +22,9 @@ from services.upload.manifest import (
 
 ORIGINALS_TO_GLACIER_DAYS = 30
 """Originals are read once by the processor; after a month they go to Glacier Instant Retrieval."""
+CIRCUIT_METRIC = "RekognitionCircuitOpen"
+"""The processor's metric: 1 for an image analysed while the Rekognition circuit is open (the
+call skipped, or the failure that opened it), 0 for a call made with the circuit closed."""
 
 
 @dataclass
@@ -41,6 +45,7 @@ class UploadService(ServiceComponent):
         self.events = self._create_topic(self.functions)
         self.ingest = self._create_ingest()
         self.api = self._http_api(self.functions)
+        self.circuit_alarm = self._create_circuit_alarm()
         self.outputs: dict[str, pulumi.Input[object]] = {
             "apiUrl": self.api.url,
             "eventsTopicArn": self.events.arn,
@@ -119,13 +124,15 @@ class UploadService(ServiceComponent):
             arns = tuple(bucket.objects_arn(p) for p in prefixes)
             return [Statement(actions=("s3:PutObject",), resources=arns)]
 
+        def get(bucket: PrivateBucket, prefix: str) -> list[Statement]:
+            return [Statement(actions=("s3:GetObject",), resources=(bucket.objects_arn(prefix),))]
+
         return super()._grants() | {
             "originals:put": put(self.originals, "originals/"),
-            "originals:get": [
-                Statement(
-                    actions=("s3:GetObject",), resources=(self.originals.objects_arn("originals/"),)
-                )
-            ],
+            "originals:get": get(self.originals, "originals/"),
+            # Review copies: private renditions no CDN serves (services/upload/uploads.py).
+            "review:put": put(self.originals, "review/"),
+            "review:get": get(self.originals, "review/"),
             "renditions:put": put(self.renditions, "thumbnails/", "previews/"),
             "licensed:put": put(self.licensed, "licensed/"),
             "rekognition": [Statement(actions=rekognition, resources=("*",))]
@@ -145,7 +152,25 @@ class UploadService(ServiceComponent):
             "REKOGNITION_LABELS": str(settings.rekognition_labels).lower(),
             "REKOGNITION_MODERATION": str(settings.rekognition_moderation).lower(),
             "MAX_IMAGE_PIXELS": str(MAX_IMAGE_PIXELS),
+            "CIRCUIT_FAILURE_THRESHOLD": str(settings.rekognition_circuit.failure_threshold),
+            "CIRCUIT_WINDOW_SECONDS": str(settings.rekognition_circuit.window_seconds),
+            "CIRCUIT_COOLDOWN_SECONDS": str(settings.rekognition_circuit.cooldown_seconds),
+            "ADMIN_GROUP": settings.admin_group,
         }
+
+    def _create_circuit_alarm(self) -> pulumi.Resource:
+        """Pages when the processor sends images to review because Rekognition is unavailable."""
+        return metric_alarm(
+            f"{self._name}-rekognition-circuit-alarm",
+            alarm_name=self.context.name("rekognition-circuit-open"),
+            description="Rekognition's circuit is open: new images wait in review unanalysed.",
+            namespace="Marketplace",
+            metric=CIRCUIT_METRIC,
+            dimensions={"service": self.context.service},
+            topic_arn=self.alarms.arn,
+            parent=self,
+            statistic="Maximum",
+        )
 
     def _create_ingest(self) -> WorkQueue:
         sender = QueueSender(

@@ -20,7 +20,6 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.config import Config
 
 from services.common.http import (
-    CORRELATION_HEADER,
     BadRequest,
     Conflict,
     NotFound,
@@ -30,6 +29,7 @@ from services.common.http import (
 )
 from services.contracts.publisher import EventPublisher
 from services.upload import uploads
+from services.upload.conventions import CORRELATION_PATH, JWT_SCHEME
 from services.upload.models import CreatedUpload, CreateUpload, PresignedPost, Upload, UploadPage
 from services.upload.store import UploadStore, publish_pending
 
@@ -40,16 +40,6 @@ ABANDONED_UPLOAD_GRACE_SECONDS = 7 * 24 * 3600
 """A PENDING upload whose file never arrived is forgotten (TTL) a week after its URL expired."""
 MAX_SUBJECT_LENGTH = 128
 """Event schemas cap ``photographerId`` at 128 characters."""
-CORRELATION_PATH = f'headers."{CORRELATION_HEADER}" || requestContext.requestId'
-"""Same rule as ``services.common.http.correlation_id``, as a JMESPath for the Logger."""
-JWT_SCHEME: Any = {
-    "type": "http",
-    "scheme": "bearer",
-    "bearerFormat": "JWT",
-    "description": "The identity provider's JWT",
-}
-"""OpenAPI's HTTPBearer as a plain mapping, validated into the model only when the document is
-generated: importing the OpenAPI models here would cost every cold start ~100 ms."""
 
 logger = Logger()
 tracer = Tracer()

@@ -31,6 +31,8 @@ slower, while the S3 and Rekognition waits cost in proportion to the size, so th
 size that safely fits is the cheapest.
 """
 PROCESSOR_TIMEOUT_SECONDS = 60
+REVIEW_URL_TTL_SECONDS = 300
+"""How long an admin's presigned link to a review copy (preview, thumbnail) stays usable."""
 
 MANIFEST = ServiceManifest(
     name="upload",
@@ -60,16 +62,34 @@ MANIFEST = ServiceManifest(
                 "REKOGNITION_LABELS",
                 "REKOGNITION_MODERATION",
                 "MAX_IMAGE_PIXELS",
+                "CIRCUIT_FAILURE_THRESHOLD",
+                "CIRCUIT_WINDOW_SECONDS",
+                "CIRCUIT_COOLDOWN_SECONDS",
             ),
             sizing=Sizing(memory_mb=PROCESSOR_MEMORY_MB, timeout_seconds=PROCESSOR_TIMEOUT_SECONDS),
             access=(
                 TABLE_WRITE,
                 "originals:get",
+                "review:put",
                 "renditions:put",
                 "licensed:put",
                 "rekognition",
                 PUBLISH_EVENTS,
             ),
+        ),
+        FunctionSpec(
+            purpose="admin",
+            handler="services.upload.admin.lambda_handler",
+            environment=(
+                "ORIGINALS_BUCKET",
+                "RENDITIONS_BUCKET",
+                "PUBLIC_CDN_DOMAIN",
+                "EVENTS_TOPIC_ARN",
+                "ADMIN_GROUP",
+            ),
+            # Its own role: only the moderators' function may read review copies and copy
+            # them to the public renditions bucket; the photographers' API cannot publish.
+            access=(TABLE_WRITE, "review:get", "renditions:put", PUBLISH_EVENTS),
         ),
     ),
     routes=(
@@ -77,6 +97,11 @@ MANIFEST = ServiceManifest(
         Route("GET", "/uploads", "api"),
         Route("GET", "/uploads/{id}", "api"),
         Route("DELETE", "/uploads/{id}", "api"),
+        Route("GET", "/admin/reviews", "admin"),
+        Route("GET", "/admin/reviews/{id}", "admin"),
+        Route("POST", "/admin/reviews/{id}/approve", "admin"),
+        Route("POST", "/admin/reviews/{id}/reject", "admin"),
     ),
-    table=Table(indexes=("gsi1",)),
+    # gsi1: uploads by owner; gsi2: the review queue (sparse: only IN_REVIEW uploads).
+    table=Table(indexes=("gsi1", "gsi2")),
 )

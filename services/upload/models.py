@@ -15,7 +15,14 @@ Title = Annotated[
 Tag = Annotated[str, StringConstraints(min_length=1, max_length=32, pattern=r"^[a-z0-9-]+$")]
 Currency = Literal["EUR", "USD", "GBP", "CHF", "CAD", "AUD"]
 ContentType = Literal["image/jpeg", "image/png", "image/webp"]
-Status = Literal["PENDING", "PUBLISHED", "REJECTED", "WITHDRAWN"]
+Status = Literal["PENDING", "IN_REVIEW", "PUBLISHED", "REJECTED", "WITHDRAWN"]
+"""IN_REVIEW: waiting for an admin (``reviewReason`` says why); renditions made, not public."""
+Sentence = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=500, pattern=r"^[^\x00-\x1f\x7f]+$"
+    ),
+]
 
 
 class CreateUpload(BaseModel):
@@ -59,6 +66,19 @@ class CreatedUpload(BaseModel):
     expiresAt: str
 
 
+class Decision(BaseModel):
+    """An admin's decision on an upload that was in review: who, when, why."""
+
+    outcome: Literal["APPROVED", "REJECTED"]
+    decidedAt: str
+    reason: str | None = Field(
+        default=None, description="Rejection reason (told to the photographer) or approval note."
+    )
+    decidedBy: str | None = Field(
+        default=None, description="The deciding admin's user id (admin routes only)."
+    )
+
+
 class Upload(BaseModel):
     """The owner's view of an upload; the optional fields appear as processing fills them."""
 
@@ -84,6 +104,11 @@ class Upload(BaseModel):
     reason: str | None = None
     rejectedAt: str | None = None
     withdrawnAt: str | None = None
+    reviewReason: str | None = Field(
+        default=None, description="Why the upload went to review (moderation or unavailable)."
+    )
+    inReviewAt: str | None = None
+    decision: Decision | None = None
 
 
 class UploadPage(BaseModel):
@@ -91,3 +116,64 @@ class UploadPage(BaseModel):
     nextCursor: str | None = Field(
         default=None, description="Pass as ``cursor`` for the next page; absent on the last page."
     )
+
+
+class ModerationFinding(BaseModel):
+    """One moderation label Rekognition reported (any category, blocking or not)."""
+
+    name: str
+    parentName: str | None = None
+    confidence: float
+
+
+class ReviewItem(BaseModel):
+    """What an admin sees of an upload in (or decided from) review.
+
+    ``previewUrl`` and ``thumbnailUrl`` are presigned links to the private review copies,
+    valid until ``linksExpireAt``; they are not the public CDN URLs.
+    """
+
+    uploadId: str
+    status: Status
+    revision: int
+    photographerId: str
+    title: str
+    tags: list[str]
+    priceCents: int
+    currency: str
+    createdAt: str
+    inReviewAt: str
+    reviewReason: str
+    labels: list[str]
+    moderationFindings: list[ModerationFinding]
+    width: int | None = None
+    height: int | None = None
+    colours: list[str] | None = None
+    previewUrl: str
+    thumbnailUrl: str
+    linksExpireAt: str
+    decision: Decision | None = None
+    reason: str | None = None
+
+
+class ReviewPage(BaseModel):
+    items: list[ReviewItem] = Field(description="Uploads waiting in review, oldest first.")
+    nextCursor: str | None = Field(
+        default=None, description="Pass as ``cursor`` for the next page; absent on the last page."
+    )
+
+
+class ApproveReview(BaseModel):
+    """Approve: publish the upload. An optional note is kept with the decision."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    note: Sentence | None = None
+
+
+class RejectReview(BaseModel):
+    """Reject: the reason is recorded and told to the photographer (``image.rejected``)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    reason: Sentence

@@ -22,6 +22,7 @@ from botocore.exceptions import ClientError
 from services.contracts.envelope import Envelope, stable_event_id
 from services.contracts.publisher import EventPublisher
 from services.upload.uploads import (
+    REVIEW_QUEUE,
     SORT_KEY,
     event_data,
     is_upload_id,
@@ -54,11 +55,27 @@ class UploadStore:
         self, owner_id: str, limit: int, start_key: Mapping[str, Any] | None = None
     ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
         """One page of the owner's uploads, newest first, and the key to continue from."""
+        return self._page("gsi1", owner_pk(owner_id), False, limit, start_key)
+
+    def list_review_queue(
+        self, limit: int, start_key: Mapping[str, Any] | None = None
+    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        """One page of the uploads waiting in review, oldest first, and the key to continue."""
+        return self._page("gsi2", REVIEW_QUEUE, True, limit, start_key)
+
+    def _page(
+        self,
+        index: str,
+        partition: str,
+        forward: bool,
+        limit: int,
+        start_key: Mapping[str, Any] | None,
+    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
         kwargs: dict[str, Any] = {
-            "IndexName": "gsi1",
-            "KeyConditionExpression": "gsi1pk = :owner",
-            "ExpressionAttributeValues": {":owner": owner_pk(owner_id)},
-            "ScanIndexForward": False,
+            "IndexName": index,
+            "KeyConditionExpression": f"{index}pk = :partition",
+            "ExpressionAttributeValues": {":partition": partition},
+            "ScanIndexForward": forward,
             "Limit": limit,
         }
         if start_key:
@@ -72,31 +89,36 @@ class UploadStore:
         status: str,
         changes: Mapping[str, Any],
         *,
-        event_type: str,
+        event_type: str | None,
         correlation_id: str,
         now: str,
     ) -> dict[str, Any] | None:
         """Move ``record`` to ``status`` if nobody changed it since it was read.
 
-        Returns the new record, or None when the condition failed (another writer won).
+        ``event_type`` None: the transition owes no event (into IN_REVIEW). The review-queue
+        keys (``gsi2*``) are removed unless ``changes`` sets them: leaving review leaves the
+        queue. Returns the new record, or None when the condition failed (another writer won).
         """
+        owed = {"pendingEvent": event_type, "pendingCorrelationId": correlation_id}
         values = {
             "status": status,
             "revision": record["revision"] + 1,
             "updatedAt": now,
-            "pendingEvent": event_type,
-            "pendingCorrelationId": correlation_id,
+            **(owed if event_type else {}),
             **changes,
         }
-        names = {f"#f{i}": name for i, name in enumerate(values)} | {"#expiration": "expiration"}
+        # An upload that moved on is kept: drop the abandoned-upload TTL.
+        removed = [name for name in ("expiration", "gsi2pk", "gsi2sk") if name not in values]
+        names = {f"#f{i}": name for i, name in enumerate(values)}
+        names |= {f"#r{i}": name for i, name in enumerate(removed)}
         assignments = ", ".join(f"#f{i} = :v{i}" for i in range(len(values)))
+        removals = ", ".join(f"#r{i}" for i in range(len(removed)))
         attribute_values = {f":v{i}": value for i, value in enumerate(values.values())}
         attribute_values |= {":seen_status": record["status"], ":seen_revision": record["revision"]}
         try:
             response = self.table.update_item(
                 Key={"pk": record["pk"], "sk": record["sk"]},
-                # An upload that moved on is kept: drop the abandoned-upload TTL.
-                UpdateExpression=f"SET {assignments} REMOVE #expiration",
+                UpdateExpression=f"SET {assignments} REMOVE {removals}",
                 ConditionExpression="#f0 = :seen_status AND #f1 = :seen_revision",
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=attribute_values,

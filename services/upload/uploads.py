@@ -2,8 +2,16 @@
 
 An upload is one item ``pk = UPLOAD#<id>, sk = UPLOAD`` (``gsi1``: by owner, newest first)::
 
-    PENDING --processor--> PUBLISHED | REJECTED      (first processed object wins)
-    PENDING | PUBLISHED | REJECTED --owner--> WITHDRAWN   (terminal: nothing revives it)
+    PENDING --processor--> PUBLISHED | REJECTED | IN_REVIEW   (first processed object wins)
+    IN_REVIEW --admin--> PUBLISHED (approve) | REJECTED (reject, with a reason)
+    PENDING | IN_REVIEW | PUBLISHED | REJECTED --owner--> WITHDRAWN   (terminal)
+
+IN_REVIEW: moderation flagged the image, or Rekognition could not be asked (circuit open or
+call failed: ``reviewReason`` says which). Its renditions exist but are not public: the
+thumbnail and preview are kept under ``review/<id>/`` in the private originals bucket, which
+no CDN serves (admins see them through short-lived presigned links); approval copies them to
+the public renditions bucket. While in review the item carries ``gsi2pk = REVIEW`` (the
+review queue, oldest first); every later transition removes it.
 
 Every transition adds 1 to ``revision`` (the ``data.revision`` consumers order events by) and
 records the event it owes in ``pendingEvent`` (a one-slot outbox, see ``store.publish_pending``).
@@ -24,10 +32,19 @@ from services.common import cursor as cursors
 from services.contracts.dispatch import producer_table
 
 PENDING = "PENDING"
+IN_REVIEW = "IN_REVIEW"
 PUBLISHED = "PUBLISHED"
 REJECTED = "REJECTED"
 WITHDRAWN = "WITHDRAWN"
-STATUSES = (PENDING, PUBLISHED, REJECTED, WITHDRAWN)
+STATUSES = (PENDING, IN_REVIEW, PUBLISHED, REJECTED, WITHDRAWN)
+APPROVED = "APPROVED"
+"""A decision's outcome (with ``REJECTED``)."""
+REVIEW_QUEUE = "REVIEW"
+"""``gsi2pk`` of every upload waiting in review."""
+REVIEW_PREFIX = "review"
+"""Where review copies live in the originals bucket (no CDN serves that bucket)."""
+PUBLIC_RENDITIONS = ("thumbnail", "preview")
+"""The renditions the public CDN serves once an upload is published."""
 
 IMAGE_PUBLISHED = "image.published"
 IMAGE_REJECTED = "image.rejected"
@@ -42,8 +59,11 @@ VIEW_FIELDS = (
     "uploadId", "status", "revision", "title", "tags", "priceCents", "currency", "contentType",
     "sizeBytes", "createdAt", "updatedAt", "width", "height", "colours", "palette", "labels",
     "thumbnailUrl", "previewUrl", "publishedAt", "reason", "rejectedAt", "withdrawnAt",
+    "reviewReason", "inReviewAt", "decision",
 )  # fmt: skip
 """What the owner sees of a record (keys, outbox and correlation id are internal)."""
+OWNER_HIDDEN_DECISION_FIELDS = ("decidedBy",)
+"""The owner sees what was decided, when and why, not which moderator decided."""
 
 
 @dataclass(frozen=True)
@@ -145,7 +165,27 @@ def new_upload(
 
 def upload_view(record: Mapping[str, Any]) -> dict[str, Any]:
     """The owner's view of a record: the public fields it has."""
-    return {name: record[name] for name in VIEW_FIELDS if name in record}
+    view = {name: record[name] for name in VIEW_FIELDS if name in record}
+    if "decision" in view:
+        hidden = OWNER_HIDDEN_DECISION_FIELDS
+        view["decision"] = {k: v for k, v in view["decision"].items() if k not in hidden}
+    return view
+
+
+def cdn_url(domain: str, key: str) -> str:
+    """``https://<domain>/<key>``; a domain given with a scheme (local) is kept."""
+    base = domain if "://" in domain else f"https://{domain}"
+    return f"{base.rstrip('/')}/{key}"
+
+
+def review_copy_key(upload_id: str, rendition: str) -> str:
+    """``review/<id>/<rendition>.jpg`` in the originals bucket: a rendition not yet public."""
+    return f"{REVIEW_PREFIX}/{upload_id}/{rendition}.jpg"
+
+
+def public_rendition_key(upload_id: str, rendition: str) -> str:
+    """Where a public rendition lives in the renditions bucket (``previews/<id>.jpg``)."""
+    return f"{rendition}s/{upload_id}.jpg"
 
 
 def event_data(record: Mapping[str, Any], event_type: str) -> dict[str, Any]:
@@ -191,8 +231,24 @@ EVENT_DATA: Mapping[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = produc
 
 def encode_cursor(last_key: Mapping[str, Any]) -> str:
     """DynamoDB's ``LastEvaluatedKey`` as an opaque cursor, valid only in its owner's listing."""
+    return _encode_key(last_key, scope=str(last_key["gsi1pk"]))
+
+
+def encode_review_cursor(last_key: Mapping[str, Any]) -> str:
+    """The review queue's ``LastEvaluatedKey`` as an opaque cursor, valid only in that queue."""
+    return _encode_key(last_key, scope=REVIEW_QUEUE)
+
+
+def _encode_key(last_key: Mapping[str, Any], scope: str) -> str:
     key = {name: str(value) for name, value in last_key.items()}
-    return cursors.encode({"k": key}, scope=key["gsi1pk"])
+    return cursors.encode({"k": key}, scope=scope)
+
+
+def decode_review_cursor(cursor: str) -> dict[str, str]:
+    """The start key of a review-queue cursor; ``InvalidCursor`` (a ValueError) otherwise."""
+    position = cursors.decode(cursor, scope=REVIEW_QUEUE)
+    fixed = {"gsi2pk": REVIEW_QUEUE, "sk": SORT_KEY}
+    return cursors.start_key(position, {"pk", "sk", "gsi2pk", "gsi2sk"}, fixed)
 
 
 def decode_cursor(cursor: str, owner_id: str) -> dict[str, str]:
