@@ -39,7 +39,6 @@ ENV_NAME = re.compile(r"^[a-z][a-z0-9]{1,11}$")
 DOMAIN = re.compile(r"^[a-z0-9.-]+\.[a-z]{2,}$")
 KEY_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 GITHUB_REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
-BUCKET_PREFIX = re.compile(r"^[a-z0-9][a-z0-9-]{1,48}$")
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
 """Hosts a web origin may name over plain http (a developer's machine, the local environment)."""
 RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 3653)
@@ -213,13 +212,6 @@ class GitHub(_Model):
     """The ``aud`` claim aws-actions/configure-aws-credentials asks GitHub for."""
 
 
-class StateBackend(_Model):
-    """A self-managed Pulumi backend (``pulumi login s3://<bucket>``) in each account."""
-
-    bucket_prefix: Annotated[str, _matching(BUCKET_PREFIX, "a bucket name prefix")]
-    """The bucket is ``<prefix>-<account id>`` (bucket names are global)."""
-
-
 class Settings(_Model):
     env: str
     region: Annotated[str, _matching(REGION, "an AWS region such as eu-west-1")]
@@ -250,8 +242,8 @@ class Settings(_Model):
     """Managed policy every role a stack creates carries (created by ``bootstrap/``)."""
     github: GitHub = GitHub(repository="REPLACE-ME-org/marketplace")
     """Whose workflows the bootstrap's OIDC trust admits. Default: a placeholder."""
-    state_backend: StateBackend | None = None
-    """Optional bucket + KMS key per account for ``pulumi login s3://``. Default: none."""
+    state_backend: Flag = False
+    """Bootstrap a bucket + KMS key per account for ``pulumi login s3://``. Default: off."""
 
     @field_validator("accounts", mode="before")
     @classmethod
