@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from components.naming import StackName, StackNameError, parse_stack_name
 
 PREFIX = "bootstrap-"
+BOOTSTRAP_PROGRAM = Path(__file__).resolve().parent / "__main__.py"
+"""The program's entry point (the local deployer and the tests evaluate it under mocks)."""
 
 
 def parse_bootstrap_stack(stack: str) -> StackName:

@@ -37,6 +37,7 @@ ECR_REPOSITORY = "aws:ecr/repository:Repository"
 
 # IAM
 IAM_POLICY = "aws:iam/policy:Policy"
+OIDC_PROVIDER = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"

@@ -9,10 +9,12 @@ pool; moto signs its tokens with a fixed key and serves the JWKS over HTTP at
 
 IAM is enforced once ``enforce_iam()`` is called (local/emulator/iam_enforcement.py says
 what moto judges and what it cannot): before that, ``bootstrap_account`` creates in each
-account the platform role (``marketplace-local``, everything: it stands for AWS's own
-services, such as Lambda polling a queue or CloudFront reading its origin) and the roles a
-deployment assumes; afterwards every call is made as a real principal and authorized by its
-policies. The operator user that assumes the roles lives in moto's default account.
+account the platform role (``marketplace-local``, everything: it stands for the account's
+administrator, who runs the account bootstrap program, and for AWS's own services, such as
+Lambda polling a queue or CloudFront reading its origin); afterwards every call is made as a
+real principal and authorized by its policies. The roles a deployment assumes are created
+by the bootstrap program (bootstrap/, run by local/emulator/deployer.py). The operator user
+that assumes the roles lives in moto's default account.
 
 moto's state is global to the Python process: two clouds running at once in one process
 share it (keep them apart with different account ids), and it is wiped when the last
@@ -27,7 +29,6 @@ import logging
 import threading
 import time
 import urllib.request
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -113,6 +114,7 @@ class EmbeddedCloud:
         # One line per request would drown the progress output.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         dynamodb_serial.install()  # moto's failed transactions undo others' writes
+        iam_enforcement.install()  # before the bootstrap: moto refuses variables in ARNs
         # S3 answers browsers from bucket CORS rules only (local/emulator/s3_cors.py).
         server = MotoServer(ip_address=LOOPBACK, port=self._port, verbose=False)
         server.start()
@@ -155,27 +157,22 @@ class EmbeddedCloud:
             }
             return dict(EmbeddedCloud._operator_key)
 
-    def bootstrap_account(
-        self, account: str, roles: Mapping[str, tuple[str, Mapping[str, str]]] | None = None
-    ) -> None:
-        """The platform role and ``roles`` (name -> (policy JSON, tags)) in ``account``.
+    def bootstrap_account(self, account: str) -> None:
+        """The platform role in ``account``: its administrator, and AWS's own services.
 
-        In AWS this is the account's bootstrap, done once by its administrator
-        (docs/deploy-roles/README.md); like the root user, it is not judged by IAM here.
+        In AWS the administrator exists before anything else; like the root user, its
+        creation is not judged by IAM here.
         """
         enforced = self.iam_enforced
         iam_enforcement.release(self._require_endpoint())
         try:
-            self._create_roles(account, roles or {})
+            self._create_platform_role(account)
         finally:
             if enforced:
                 self.enforce_iam()
 
-    def _create_roles(
-        self, account: str, roles: Mapping[str, tuple[str, Mapping[str, str]]]
-    ) -> None:
+    def _create_platform_role(self, account: str) -> None:
         iam = self.client("iam", account)
-        wanted = {ROLE_NAME: (json.dumps(PLATFORM_POLICY), {}), **roles}
         trust = json.dumps(
             {
                 "Version": "2012-10-17",
@@ -188,14 +185,11 @@ class EmbeddedCloud:
                 ],
             }
         )
-        for name, (policy, tags) in wanted.items():
-            with contextlib.suppress(iam.exceptions.EntityAlreadyExistsException):
-                iam.create_role(
-                    RoleName=name,
-                    AssumeRolePolicyDocument=trust,
-                    Tags=[{"Key": k, "Value": v} for k, v in tags.items()],
-                )
-            iam.put_role_policy(RoleName=name, PolicyName=name, PolicyDocument=policy)
+        with contextlib.suppress(iam.exceptions.EntityAlreadyExistsException):
+            iam.create_role(RoleName=ROLE_NAME, AssumeRolePolicyDocument=trust)
+        iam.put_role_policy(
+            RoleName=ROLE_NAME, PolicyName=ROLE_NAME, PolicyDocument=json.dumps(PLATFORM_POLICY)
+        )
 
     def enforce_iam(self) -> None:
         """From now on every request to this cloud is authorized by IAM (as far as moto can)."""

@@ -15,12 +15,26 @@ What moto judges, and what it cannot (each has a canary in
   scoped to ARNs never matches, so without help every scoped grant would be denied.
   ``judge_by_action_where_moto_has_no_resource`` makes a statement match when moto has no
   resource to compare: those services are judged by action only.
-- **Policy variables** (``${aws:PrincipalAccount}``...) are not substituted by moto: the
-  deploy roles are created with their documents rendered for the account, env and service,
-  as IAM would evaluate them (``render_policy_variables``).
-- **Conditions** are not evaluated for identity policies (moto passes no request context),
-  and **resource policies** (bucket, topic, queue, key) are not consulted. The policy pack
-  and the IAM linter cover those statically.
+- **Policy variables** (``${aws:PrincipalAccount}``, ``${aws:PrincipalTag/<key>}``) are not
+  substituted by moto: ``resolve_policy_variables`` fills them in from the assumed role's
+  account and tags when moto collects its policies, as IAM does (an untagged role's
+  ``${aws:PrincipalTag/env}`` stays unresolved and matches nothing: fail closed). So the
+  bootstrap creates the roles with the very documents of docs/deploy-roles/.
+- **Policy variables in ARNs** fail moto's document validation (it splits the ARN on ``:``,
+  and ``${aws:PrincipalAccount}`` has one): ``accept_policy_variables_in_arns`` validates a
+  copy with each variable replaced by a sample value, as AWS accepts them; the document is
+  stored as written.
+- **Permissions boundaries** are stored by moto but never consulted:
+  ``enforce_permissions_boundaries`` also requires the assumed role's boundary (its managed
+  policy, variables filled in) to allow the action on the resource.
+- **Conditions** are not evaluated for identity policies (moto passes no request context;
+  it evaluates only ``StringEquals`` on ``sts:ExternalId`` in trust policies). One key is
+  evaluated here, because the permissions boundary rests on it: ``iam:PermissionsBoundary``
+  on the IAM role actions (``ROLE_ACTIONS_WITH_BOUNDARY_KEY``): the boundary a CreateRole or
+  PutRolePermissionsBoundary asks for, or the boundary the named role has
+  (``evaluate_boundary_conditions``). Every other condition key is still unjudged, and
+  **resource policies** (bucket, topic, queue, key) are not consulted. The policy pack and
+  the IAM linter cover those statically.
 - **DynamoDB transactions**: IAM has no ``TransactWriteItems``/``TransactGetItems`` action;
   AWS authorizes each item as ``PutItem``, ``UpdateItem``, ``DeleteItem``,
   ``ConditionCheckItem`` or ``GetItem`` on its table. moto asks for the operation's name,
@@ -33,15 +47,19 @@ What moto judges, and what it cannot (each has a canary in
 
 from __future__ import annotations
 
+import fnmatch
+import functools
 import json
+import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlparse
 
 from moto import settings as moto_settings
 from moto.core import authorization
-from moto.iam import access_control
+from moto.iam import access_control, policy_validation
+from moto.iam.exceptions import NotFoundException
 
 _ENFORCED_PORTS: set[int] = set()
 _LOCK = threading.Lock()
@@ -76,12 +94,19 @@ def install() -> None:
         )
         request = access_control.IAMRequestBase
         request.check_action_permitted = authorize_transactions_per_item(  # type: ignore[method-assign]
-            request.check_action_permitted
+            enforce_permissions_boundaries(request.check_action_permitted)
         )
         statement = access_control.IAMPolicyStatement
         statement._check_element_matches = judge_by_action_where_moto_has_no_resource(  # type: ignore[method-assign,assignment]
             statement._check_element_matches
         )
+        statement.is_action_permitted = evaluate_boundary_conditions(  # type: ignore[method-assign]
+            statement.is_action_permitted
+        )
+        role_key = access_control.AssumedRoleAccessKey
+        role_key.collect_policies = resolve_policy_variables(role_key.collect_policies)  # type: ignore[method-assign]
+        validator = policy_validation.BaseIAMPolicyValidator
+        validator.__init__ = accept_policy_variables_in_arns(validator.__init__)  # type: ignore[method-assign]
         _INSTALLED = True
 
 
@@ -181,10 +206,169 @@ def judge_by_action_where_moto_has_no_resource(
     return matches
 
 
-def render_policy_variables(document: str, account: str, env: str, service: str) -> str:
-    """The document as IAM evaluates it for a role of ``account`` tagged ``env``/``service``."""
-    from tools.deploy_role import ACCOUNT, ENV, SERVICE
+# -- policy variables, permissions boundaries, the iam:PermissionsBoundary condition key --------
 
-    for variable, value in ((ACCOUNT, account), (ENV, env), (SERVICE, service)):
+BOUNDARY_KEY = "iam:PermissionsBoundary"
+ROLE_ACTIONS_WITH_BOUNDARY_KEY = frozenset(
+    {
+        "iam:AttachRolePolicy",
+        "iam:CreateRole",
+        "iam:DeleteRolePermissionsBoundary",
+        "iam:DeleteRolePolicy",
+        "iam:DetachRolePolicy",
+        "iam:PutRolePermissionsBoundary",
+        "iam:PutRolePolicy",
+    }
+)
+"""IAM actions whose request context carries ``iam:PermissionsBoundary`` (AWS's reference)."""
+BOUNDARY_FROM_REQUEST = frozenset({"iam:CreateRole", "iam:PutRolePermissionsBoundary"})
+"""...taken from the request; the others carry the boundary the role already has."""
+
+
+def _role_of(access_key: Any) -> Any:
+    """The IAM role behind assumed-role credentials (``None`` for users)."""
+    name = getattr(access_key, "_owner_role_name", None)
+    if name is None:
+        return None
+    try:
+        return access_key.backend.get_role(name)
+    except NotFoundException:
+        return None
+
+
+def principal_variables(access_key: Any) -> dict[str, str]:
+    """``${aws:PrincipalAccount}`` and ``${aws:PrincipalTag/<key>}`` of an assumed role."""
+    values = {"${aws:PrincipalAccount}": str(access_key.account_id)}
+    role = _role_of(access_key)
+    if role is not None:
+        tags, _ = access_key.backend.list_role_tags(role.name, None)
+        values |= {f"${{aws:PrincipalTag/{t['Key']}}}": t["Value"] for t in tags}
+    return values
+
+
+def _document(policy: Any) -> str:
+    """An inline policy's text, or a managed policy's default version's."""
+    if isinstance(policy, str):
+        return policy
+    versions = getattr(policy, "versions", None)
+    if versions:
+        return str(next(v.document for v in versions if v.is_default))
+    return str(policy["policy_document"]) if isinstance(policy, Mapping) else str(policy)
+
+
+def _rendered(document: str, values: Mapping[str, str]) -> str:
+    for variable, value in values.items():
         document = document.replace(variable, value)
     return document
+
+
+def resolve_policy_variables(original: Callable[[Any], list[Any]]) -> Callable[[Any], list[str]]:
+    def collect(self: Any) -> list[str]:
+        values = principal_variables(self)
+        return [_rendered(_document(policy), values) for policy in original(self)]
+
+    return collect
+
+
+def _request_value(data: Mapping[str, Any], name: str) -> str | None:
+    value = data.get(name)
+    if isinstance(value, list):
+        value = value[0] if value else None
+    return str(value) if value else None
+
+
+def boundary_context(request: Any) -> dict[str, str | None]:
+    """The ``iam:PermissionsBoundary`` key of the request, for the role actions that have it."""
+    if request._action not in ROLE_ACTIONS_WITH_BOUNDARY_KEY:
+        return {}
+    data = request._data or {}
+    if request._action in BOUNDARY_FROM_REQUEST:
+        return {BOUNDARY_KEY: _request_value(data, "PermissionsBoundary")}
+    try:
+        role = request.backend.get_role(_request_value(data, "RoleName") or "")
+    except NotFoundException:
+        return {BOUNDARY_KEY: None}
+    return {BOUNDARY_KEY: role.permissions_boundary_arn or None}
+
+
+def enforce_permissions_boundaries(original: Callable[[Any, str], None]) -> Callable[..., None]:
+    """Identity policies allow it (moto) and the principal's boundary allows it too (here)."""
+
+    def check(self: Any, resource: str) -> None:
+        _REQUEST.context = boundary_context(self)
+        try:
+            original(self, resource)
+        finally:
+            _REQUEST.context = {}
+        if self._action == "sts:GetCallerIdentity":  # AWS answers it whatever the policies
+            return
+        boundary = _boundary_document(self._access_key)
+        if boundary is None:
+            return
+        result = access_control.IAMPolicy(boundary).is_action_permitted(self._action, resource)
+        if result != access_control.PermissionResult.PERMITTED:
+            self._raise_access_denied()
+
+    return check
+
+
+def _boundary_document(access_key: Any) -> str | None:
+    role = _role_of(access_key)
+    arn = getattr(role, "permissions_boundary_arn", None)
+    if not arn:
+        return None
+    try:
+        policy = access_key.backend.get_policy(arn)
+    except NotFoundException:
+        return json.dumps({"Version": "2012-10-17", "Statement": []})  # allows nothing
+    return _rendered(_document(policy), principal_variables(access_key))
+
+
+def condition_holds(operator: str, expected: Any, actual: str | None) -> bool:
+    """One condition operator on one key, as IAM evaluates it (a missing key fails, except
+    for the negated and ``...IfExists`` operators)."""
+    base = operator.removesuffix("IfExists")
+    negated = "Not" in base
+    if actual is None:
+        return negated or operator.endswith("IfExists")
+    patterns = expected if isinstance(expected, list) else [expected]
+    like = base.endswith("Like")
+    matched = any(
+        fnmatch.fnmatchcase(actual, str(p)) if like else actual == str(p) for p in patterns
+    )
+    return not matched if negated else matched
+
+
+def evaluate_boundary_conditions(original: Callable[..., Any]) -> Callable[..., Any]:
+    """An identity-policy statement whose ``iam:PermissionsBoundary`` condition fails does
+    not apply (NEUTRAL); moto would treat the condition as met."""
+
+    def permitted(
+        self: Any,
+        action: str,
+        resource: str = "*",
+        principal: str | None = None,
+        incoming_condition_values: dict[str, str] | None = None,
+    ) -> Any:
+        context = getattr(_REQUEST, "context", None) or {}
+        if principal is None and incoming_condition_values is None and context:
+            for operator, keys in (self._statement.get("Condition") or {}).items():
+                for key, expected in keys.items():
+                    if key in context and not condition_holds(operator, expected, context[key]):
+                        return access_control.PermissionResult.NEUTRAL
+        return original(self, action, resource, principal, incoming_condition_values)
+
+    return permitted
+
+
+POLICY_VARIABLE = re.compile(r"\$\{[^}]*\}")
+VARIABLE_SAMPLE = "000000000000"
+"""Stands for any variable when moto validates a document (a colon-free account id shape)."""
+
+
+def accept_policy_variables_in_arns(original: Callable[..., None]) -> Callable[..., None]:
+    @functools.wraps(original)
+    def init(self: Any, policy_document: str) -> None:
+        original(self, POLICY_VARIABLE.sub(VARIABLE_SAMPLE, policy_document))
+
+    return init

@@ -11,15 +11,13 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from bootstrap.stack import bootstrap_stack_name
-from components.aws_types import IAM_POLICY
+from bootstrap.stack import BOOTSTRAP_PROGRAM, bootstrap_stack_name
+from components.aws_types import IAM_POLICY, OIDC_PROVIDER
 from components.settings import NAMESPACE, Settings, load_settings
 from local.fake_cloud import FakeCloud
 from local.program import REPO_ROOT, Evaluation, config_file_for, evaluate, load_config
 
-BOOTSTRAP_PROGRAM = REPO_ROOT / "bootstrap" / "__main__.py"
 ENVIRONMENTS = ("dev", "prod")
-OIDC_PROVIDER = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
 
 
 class BootstrapCloud(FakeCloud):
