@@ -14,6 +14,7 @@ import pulumi_aws as aws
 from components.catalog_service import CatalogService, CatalogServiceArgs
 from components.iam import permissions_boundary
 from components.naming import parse_stack_name
+from components.notification_service import NotificationService, NotificationServiceArgs
 from components.purchase_service import PurchaseService, PurchaseServiceArgs
 from components.settings import NAMESPACE, Settings, config_getter, load_settings
 from components.tagging import default_tags
@@ -61,11 +62,13 @@ pulumi.runtime.register_stack_transformation(
 )
 opts = pulumi.ResourceOptions(provider=deployment_provider(settings, stack.service))
 
-service: UploadService | CatalogService | PurchaseService
+service: UploadService | CatalogService | PurchaseService | NotificationService
 if stack.service == "upload":
     service = UploadService("upload", UploadServiceArgs(settings), opts)
 elif stack.service == "catalog":
     service = CatalogService("catalog", CatalogServiceArgs(settings), opts)
+elif stack.service == "notification":
+    service = NotificationService("notification", NotificationServiceArgs(settings), opts)
 else:
     domain, key_pair_id = delivery_from_upload_stack(settings)
     service = PurchaseService(

@@ -212,6 +212,46 @@ class GitHub(_Model):
     """The ``aud`` claim aws-actions/configure-aws-credentials asks GitHub for."""
 
 
+COGNITO_ISSUER = re.compile(
+    r"^https://cognito-idp\.(?P<region>[a-z]{2}(-[a-z]+)+-\d)\.amazonaws\.com/(?P<pool>[\w-]+)$"
+)
+"""A Cognito user pool's issuer: the notification service looks addresses up in that pool."""
+SES_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+class Notification(_Model):
+    """The notification service's mail settings (``marketplace:notification``).
+
+    The lookup role lives in the identity account (Cognito has no resource policies, so a
+    cross-account read goes through a role there): services/notification/README.md.
+    """
+
+    sender: Annotated[str, _matching(EMAIL, "an e-mail address (the From of every e-mail)")]
+    sender_identity: str | None = None
+    """The SES identity verified for the sender: its domain or the address (default)."""
+    configuration_set: Annotated[str, _matching(SES_NAME, "an SES configuration set name")]
+    identity_account: Annotated[str, _matching(ACCOUNT_ID, "a 12-digit AWS account id in quotes")]
+    """The account of the Cognito user pool the identity issuer names."""
+    lookup_role_name: RoleName = "marketplace-notification-user-lookup"
+    """Role in the identity account allowed only cognito-idp:AdminGetUser on the pool."""
+
+    @field_validator("sender_identity", mode="before")
+    @classmethod
+    def _sender_identity(cls, value: Any, info: Any) -> str:
+        sender = str(info.data.get("sender", ""))
+        if value in (sender, sender.rsplit("@", 1)[-1]):
+            return str(value)
+        raise ValueError(f"must be the sender {sender!r} or its domain, got {value!r}")
+
+    @property
+    def identity(self) -> str:
+        return self.sender_identity or self.sender
+
+    @property
+    def lookup_role_arn(self) -> str:
+        return f"arn:aws:iam::{self.identity_account}:role/{self.lookup_role_name}"
+
+
 class Settings(_Model):
     env: str
     region: Annotated[str, _matching(REGION, "an AWS region such as eu-west-1")]
@@ -238,6 +278,8 @@ class Settings(_Model):
     sizing: dict[str, dict[str, FunctionSizing]] = Field(default_factory=dict)
     web_origins: tuple[str, ...] = ()
     """Browser origins allowed to call the APIs and POST uploads (CORS). Default: none."""
+    notification: Notification | None = None
+    """Mail settings of the notification service (required by ``notification-<env>`` only)."""
     permissions_boundary_name: RoleName = "marketplace-boundary"
     """Managed policy every role a stack creates carries (created by ``bootstrap/``)."""
     github: GitHub = GitHub(repository="REPLACE-ME-org/marketplace")
@@ -302,6 +344,17 @@ class Settings(_Model):
 
     def permissions_boundary_arn(self, service: str) -> str:
         return f"arn:aws:iam::{self.account_of(service)}:policy/{self.permissions_boundary_name}"
+
+    def user_pool(self) -> tuple[str, str]:
+        """(region, pool id) of the Cognito user pool the identity issuer names."""
+        match = COGNITO_ISSUER.match(self.identity.issuer)
+        if not match:
+            raise SettingsError(
+                f"{key('identity')}.issuer must be a Cognito user pool issuer "
+                f"(https://cognito-idp.<region>.amazonaws.com/<pool id>) for the notification "
+                f"service's address lookup, got {self.identity.issuer!r}"
+            )
+        return match["region"], match["pool"]
 
     def function_sizing(self, service: str, function: str) -> FunctionSizing:
         return self.sizing.get(service, {}).get(function, FunctionSizing())

@@ -24,8 +24,12 @@ def check_event_contract(evaluations: Mapping[str, Evaluation]) -> list[str]:
     topics = _event_topics(evaluations)
     problems: list[str] = []
     for stack, evaluation in sorted(evaluations.items()):
+        # A stack's subscriptions to its own topics (SES feedback) cross no stack boundary.
+        own_topics = {topic.outputs["arn"] for topic in evaluation.of_type(TOPIC)}
         for subscription in evaluation.of_type(SUBSCRIPTION):
             if subscription.inputs.get("protocol") != "sqs":
+                continue
+            if subscription.inputs["topic"] in own_topics:
                 continue
             problems += _check_subscription(stack, subscription, topics, evaluations)
     return problems

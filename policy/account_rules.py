@@ -150,7 +150,8 @@ def resources_in_own_account(
         problems.append(
             f"{label}: {where} refers to {arn}, outside account {stack.account}. Fix: only "
             "the producer topics this service subscribes to (services/contracts/catalogue.py) "
-            "may be in another account; anything else must be this stack's own resource."
+            "and roles the settings declare (marketplace:notification's lookup role) may be in "
+            "another account; anything else must be this stack's own resource."
         )
     for where, problem in principal_problems(props, stack):
         problems.append(f"{label}: {where} {problem}")
@@ -219,6 +220,8 @@ def _is_foreign(value: str, stack: StackContext) -> bool:
         return bool(bucket) and bucket != "*" and not bucket.endswith(f"-{stack.account}")
     account = match["account"]
     if not ACCOUNT_ID.match(account) or account == stack.account:
+        return False
+    if value in stack.foreign_roles:
         return False
     return not any(value == t or value.startswith(f"{t}:") for t in stack.producer_topics)
 

@@ -113,6 +113,9 @@ class StackContext:
     """Browser origins the environment allows CORS for (``marketplace:webOrigins``)."""
     deploy_role: str = ""
     """ARN of the role the stack's provider deploys as (``marketplace:deployRoleName``)."""
+    foreign_roles: frozenset[str] = frozenset()
+    """Roles in other accounts the settings declare the service's functions may assume (the
+    notification service's address lookup role in the identity account)."""
     permissions_boundary: str = ""
     """ARN of the boundary every role of the stack carries (``permissionsBoundaryName``)."""
 
@@ -162,6 +165,11 @@ def stack_context(stack: str, get: Callable[[str], Any]) -> StackContext:
         consumer_accounts=frozenset(settings.account_of(c) for c in consumers_of(name.service)),
         web_origins=frozenset(settings.web_origins),
         deploy_role=settings.deploy_role_arn(name.service),
+        foreign_roles=frozenset(
+            [settings.notification.lookup_role_arn]
+            if name.service == "notification" and settings.notification
+            else []
+        ),
         permissions_boundary=settings.permissions_boundary_arn(name.service),
     )
 

@@ -43,6 +43,14 @@ SERVICES: dict[str, ServiceSpec] = {
             publishes=("purchase.completed", "purchase.failed"),
             consumes={"upload": ("image.published", "image.withdrawn")},
         ),
+        ServiceSpec(
+            name="notification",
+            team="team-notification",
+            consumes={
+                "purchase": ("purchase.completed", "purchase.failed"),
+                "upload": ("image.published", "image.rejected"),
+            },
+        ),
     )
 }
 
