@@ -67,16 +67,19 @@ class CreatedUpload(BaseModel):
 
 
 class Decision(BaseModel):
-    """An admin's decision on an upload that was in review: who, when, why."""
+    """An admin's decision on an upload that was in review: what, when, why."""
 
     outcome: Literal["APPROVED", "REJECTED"]
     decidedAt: str
     reason: str | None = Field(
         default=None, description="Rejection reason (told to the photographer) or approval note."
     )
-    decidedBy: str | None = Field(
-        default=None, description="The deciding admin's user id (admin routes only)."
-    )
+
+
+class AdminDecision(Decision):
+    """The decision with who made it (admins only; photographers are not told who)."""
+
+    decidedBy: str
 
 
 class Upload(BaseModel):
@@ -152,7 +155,7 @@ class ReviewItem(BaseModel):
     previewUrl: str
     thumbnailUrl: str
     linksExpireAt: str
-    decision: Decision | None = None
+    decision: AdminDecision | None = None
     reason: str | None = None
 
 

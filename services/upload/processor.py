@@ -1,9 +1,14 @@
-"""Image processor: S3 ``ObjectCreated`` notifications (via SQS) to published or rejected uploads.
+"""Image processor: S3 ``ObjectCreated`` notifications (via SQS) to published, rejected or
+in-review uploads.
 
 For each object under ``originals/<owner>/<uploadId>``: read the upload record, make the
 renditions (``services.upload.pipeline``), optionally ask Rekognition for labels and
-moderation, store the renditions, record PUBLISHED (or REJECTED with a reason) and publish
-``image.published`` (or ``image.rejected``).
+moderation (``services.upload.analysis``, behind a circuit breaker), store the renditions,
+record PUBLISHED (or REJECTED with a reason) and publish ``image.published`` (or
+``image.rejected``). An image moderation flags, or that Rekognition could not analyse, is
+recorded IN_REVIEW instead (no event): its thumbnail and preview go to the private
+``review/`` prefix of the originals bucket, not to the public renditions bucket, until an
+admin approves it (``services.upload.review``).
 
 Exactly one event per outcome, across crashes and redeliveries:
 
@@ -21,11 +26,12 @@ Exactly one event per outcome, across crashes and redeliveries:
   crash window (the retry would see an in-progress or completed key and never publish), so
   the record itself carries the debt.
 
-Failures: image problems (not an image, bigger than declared, bomb, moderation) are
-rejections recorded on the upload. Infrastructure errors (S3, DynamoDB, SNS, Rekognition)
-raise, so only that SQS record is retried (partial batch response) and after the retries
-lands in the DLQ. An original that cannot be read (deleted, already archived) is such a
-failure too: the upload stays PENDING and the DLQ alarm calls a human, nothing is lost.
+Failures: image problems (not an image, bigger than declared, bomb) are rejections recorded
+on the upload. Rekognition's failures send the image to review (they never fail the record).
+Other infrastructure errors (S3, DynamoDB, SNS) raise, so only that SQS record is retried
+(partial batch response) and after the retries lands in the DLQ. An original that cannot
+be read (deleted, already archived) is such a failure too: the upload stays PENDING and the
+DLQ alarm calls a human, nothing is lost.
 Messages that are not S3 notifications fail the same way; S3's ``s3:TestEvent`` and objects
 that belong to no upload are logged and skipped.
 """
@@ -51,7 +57,9 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from services.contracts.publisher import EventPublisher
-from services.upload import labels, uploads
+from services.upload import uploads
+from services.upload.analysis import analyse
+from services.upload.circuit import CircuitBreaker, Thresholds
 from services.upload.pipeline import ImageRejected, Renditions, process_image
 from services.upload.store import UploadStore, publish_pending
 
@@ -62,13 +70,27 @@ PUBLIC_CDN_DOMAIN = os.environ["PUBLIC_CDN_DOMAIN"]
 MAX_IMAGE_PIXELS = int(os.environ["MAX_IMAGE_PIXELS"])
 REKOGNITION_LABELS = os.environ.get("REKOGNITION_LABELS", "false").lower() == "true"
 REKOGNITION_MODERATION = os.environ.get("REKOGNITION_MODERATION", "false").lower() == "true"
+CIRCUIT = Thresholds(
+    failure_threshold=int(os.environ["CIRCUIT_FAILURE_THRESHOLD"]),
+    window_seconds=int(os.environ["CIRCUIT_WINDOW_SECONDS"]),
+    cooldown_seconds=int(os.environ["CIRCUIT_COOLDOWN_SECONDS"]),
+)
+CIRCUIT_METRIC = "RekognitionCircuitOpen"
+"""1 per image analysed with the circuit open, 0 with it closed (the alarm's metric)."""
 
+PUBLIC = uploads.PUBLIC_RENDITIONS
 CACHE_CONTROL = "public, max-age=31536000, immutable"
 """Rendition keys are per upload and never rewritten once published (first object wins)."""
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
 OUTCOME_EVENTS = {
     uploads.PUBLISHED: uploads.IMAGE_PUBLISHED,
     uploads.REJECTED: uploads.IMAGE_REJECTED,
+    uploads.IN_REVIEW: None,
+}
+OUTCOME_METRICS = {
+    uploads.PUBLISHED: "ImagesPublished",
+    uploads.REJECTED: "ImagesRejected",
+    uploads.IN_REVIEW: "ImagesInReview",
 }
 
 logger = Logger()
@@ -78,6 +100,7 @@ s3 = boto3.client("s3")
 store = UploadStore(boto3.resource("dynamodb").Table(os.environ["TABLE_NAME"]))
 publisher = EventPublisher(os.environ["EVENTS_TOPIC_ARN"], source="upload")
 batch = BatchProcessor(event_type=EventType.SQS)
+breaker = CircuitBreaker(store.table, "rekognition", CIRCUIT)
 
 
 class UploadRejected(Exception):
@@ -144,10 +167,10 @@ def process_object(created: CreatedObject) -> str:
         logger.info("upload already processed; skipping", extra={"status": record["status"]})
         return str(record["status"])
     try:
-        changes = render(record, created.key)
+        status, changes = render(record, created.key)
     except (ImageRejected, UploadRejected) as rejection:
         return reject(record, str(rejection.reason))
-    return publish(record, changes)
+    return publish(record, changes) if status == uploads.PUBLISHED else hold(record, changes)
 
 
 def upload_for(created: CreatedObject) -> dict[str, Any] | None:
@@ -165,24 +188,35 @@ def upload_for(created: CreatedObject) -> dict[str, Any] | None:
     return record
 
 
-def render(record: Mapping[str, Any], key: str) -> dict[str, Any]:
-    """Make, check and store the renditions; the record changes that publish them."""
+def render(record: Mapping[str, Any], key: str) -> tuple[str, dict[str, Any]]:
+    """Make, check and store the renditions: PUBLISHED or IN_REVIEW, and the record changes."""
     data = read_original(key, int(record["sizeBytes"]))
     renditions = process_image(data, max_pixels=MAX_IMAGE_PIXELS)
-    if REKOGNITION_MODERATION and (reason := labels.moderation_reason(renditions.preview)):
-        raise UploadRejected(reason)
-    found_labels = labels.detect_labels(renditions.preview) if REKOGNITION_LABELS else []
-    keys = store_renditions(record["uploadId"], renditions)
-    return {
+    analysis = analyse(
+        renditions.preview,
+        detect_labels=REKOGNITION_LABELS,
+        moderate=REKOGNITION_MODERATION,
+        breaker=breaker,
+    )
+    if analysis.circuit_open is not None:
+        metrics.add_metric(
+            name=CIRCUIT_METRIC, unit=MetricUnit.Count, value=int(analysis.circuit_open)
+        )
+    public = analysis.review_reason is None
+    keys = store_renditions(record["uploadId"], renditions, public=public)
+    changes = {
         "width": renditions.width,
         "height": renditions.height,
         "colours": list(renditions.colours),
         "palette": list(renditions.palette),
-        "labels": found_labels,
-        "thumbnailUrl": cdn_url(keys["thumbnail"]),
-        "previewUrl": cdn_url(keys["preview"]),
+        "labels": analysis.labels,
         "licensedKey": keys["licensed"],
     }
+    if public:
+        urls = {f"{name}Url": uploads.cdn_url(PUBLIC_CDN_DOMAIN, keys[name]) for name in PUBLIC}
+        return uploads.PUBLISHED, changes | urls
+    review = {"reviewReason": analysis.review_reason, "moderationFindings": analysis.findings}
+    return uploads.IN_REVIEW, changes | review
 
 
 def read_original(key: str, declared_size: int) -> bytes:
@@ -196,16 +230,16 @@ def read_original(key: str, declared_size: int) -> bytes:
     return response["Body"].read()
 
 
-def store_renditions(upload_id: str, renditions: Renditions) -> dict[str, str]:
-    """Public renditions to the renditions bucket, the licensed copy to the licensed bucket."""
+def store_renditions(upload_id: str, renditions: Renditions, public: bool) -> dict[str, str]:
+    """Thumbnail and preview to the public renditions bucket, or (``public`` False) to the
+    private review prefix of the originals bucket; the licensed copy to the licensed bucket."""
     extension = EXTENSIONS.get(renditions.licensed_content_type, "bin")
-    keys = {
-        "thumbnail": f"thumbnails/{upload_id}.jpg",
-        "preview": f"previews/{upload_id}.jpg",
-        "licensed": f"licensed/{upload_id}.{extension}",
-    }
-    _put(RENDITIONS_BUCKET, keys["thumbnail"], renditions.thumbnail, "image/jpeg")
-    _put(RENDITIONS_BUCKET, keys["preview"], renditions.preview, "image/jpeg")
+    place = uploads.public_rendition_key if public else uploads.review_copy_key
+    keys = {name: place(upload_id, name) for name in PUBLIC}
+    keys["licensed"] = f"licensed/{upload_id}.{extension}"
+    bucket = RENDITIONS_BUCKET if public else ORIGINALS_BUCKET
+    _put(bucket, keys["thumbnail"], renditions.thumbnail, "image/jpeg")
+    _put(bucket, keys["preview"], renditions.preview, "image/jpeg")
     _put(
         LICENSED_BUCKET,
         keys["licensed"],
@@ -221,16 +255,18 @@ def publish(record: Mapping[str, Any], changes: Mapping[str, Any]) -> str:
     return _finish(record, uploads.PUBLISHED, {**changes, "publishedAt": now}, now)
 
 
+def hold(record: Mapping[str, Any], changes: Mapping[str, Any]) -> str:
+    """IN_REVIEW: in the review queue (``gsi2``, oldest first), no event until a decision."""
+    logger.info("upload held for review", extra={"reason": changes["reviewReason"]})
+    now = uploads.utc_now()
+    queue = {"inReviewAt": now, "gsi2pk": uploads.REVIEW_QUEUE, "gsi2sk": now}
+    return _finish(record, uploads.IN_REVIEW, {**changes, **queue}, now)
+
+
 def reject(record: Mapping[str, Any], reason: str) -> str:
     logger.info("upload rejected", extra={"reason": reason})
     now = uploads.utc_now()
     return _finish(record, uploads.REJECTED, {"reason": reason, "rejectedAt": now}, now)
-
-
-def cdn_url(key: str) -> str:
-    """``https://<PUBLIC_CDN_DOMAIN>/<key>``; a domain given with a scheme (local) is kept."""
-    base = PUBLIC_CDN_DOMAIN if "://" in PUBLIC_CDN_DOMAIN else f"https://{PUBLIC_CDN_DOMAIN}"
-    return f"{base.rstrip('/')}/{key}"
 
 
 def _finish(record: Mapping[str, Any], status: str, changes: Mapping[str, Any], now: str) -> str:
@@ -248,7 +284,7 @@ def _finish(record: Mapping[str, Any], status: str, changes: Mapping[str, Any], 
         logger.info("upload changed while processing", extra={"status": current.get("status")})
         return str(current.get("status", "GONE"))
     publish_pending(store, publisher, updated)
-    metrics.add_metric(name=f"Images{status.title()}", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name=OUTCOME_METRICS[status], unit=MetricUnit.Count, value=1)
     return status
 
 

@@ -14,6 +14,7 @@ import pytest
 
 from services.contracts.consumer import envelope_from_dict
 from services.contracts.envelope import Envelope
+from services.upload.manifest import MANIFEST
 from tests.services.conftest import create_service_table
 from tests.services.factories import REGION, http_event, s3_notification, sqs_event
 
@@ -72,7 +73,7 @@ def upload_aws(
     s3 = boto3.client("s3", region_name=REGION)
     for bucket in (ORIGINALS, RENDITIONS, LICENSED):
         s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
-    table = create_service_table(TABLE, indexes=("gsi1",))
+    table = create_service_table(TABLE, indexes=MANIFEST.table.indexes)
     sns = boto3.client("sns", region_name=REGION)
     topic_arn = sns.create_topic(Name="upload-events")["TopicArn"]
     sqs = boto3.client("sqs", region_name=REGION)
@@ -97,6 +98,10 @@ def upload_aws(
         "MAX_IMAGE_PIXELS": "40000000",
         "REKOGNITION_LABELS": "false",
         "REKOGNITION_MODERATION": "false",
+        "CIRCUIT_FAILURE_THRESHOLD": "3",
+        "CIRCUIT_WINDOW_SECONDS": "60",
+        "CIRCUIT_COOLDOWN_SECONDS": "300",
+        "ADMIN_GROUP": "admins",
     }.items():
         monkeypatch.setenv(key, value)
     return UploadAws(table=table, topic_arn=topic_arn, queue_url=queue_url, s3=s3, sqs=sqs)
@@ -201,3 +206,11 @@ def run_processor(processor: ModuleType, lambda_context: Any) -> Callable[..., d
         return processor.lambda_handler(event, lambda_context)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def photo() -> bytes:
+    """A plain 640x480 JPEG photograph."""
+    from tests.services.upload.images import encode, natural_image
+
+    return encode(natural_image(640, 480), "JPEG", quality=85)

@@ -19,17 +19,13 @@ from tests.services.upload.conftest import (
     Call,
     UploadAws,
 )
-from tests.services.upload.images import TEXT_FILE, encode, natural_image, truncated_jpeg
+from tests.services.upload.fakes import EXPLICIT, FakeRekognition
+from tests.services.upload.images import TEXT_FILE, truncated_jpeg
 
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics:UserWarning")
 
 Uploaded = Callable[..., tuple[str, str]]
 Run = Callable[..., dict[str, Any]]
-
-
-@pytest.fixture(scope="module")
-def photo() -> bytes:
-    return encode(natural_image(640, 480), "JPEG", quality=85)
 
 
 def failed_ids(response: dict[str, Any]) -> list[str]:
@@ -301,29 +297,6 @@ def test_created_objects_decodes_keys_and_skips_other_events(processor: ModuleTy
 # --- Rekognition -----------------------------------------------------------------------------
 
 
-class FakeRekognition:
-    """moto 5.2 has detect_labels but not detect_moderation_labels: a canned stand-in."""
-
-    def __init__(self, moderation_labels: list[dict[str, Any]]) -> None:
-        self.moderation_labels = moderation_labels
-        self.calls: list[str] = []
-
-    def detect_moderation_labels(self, **kwargs: Any) -> dict[str, Any]:
-        self.calls.append("detect_moderation_labels")
-        assert kwargs["Image"]["Bytes"][:2] == b"\xff\xd8"  # the preview JPEG
-        return {"ModerationLabels": self.moderation_labels}
-
-    def detect_labels(self, **kwargs: Any) -> dict[str, Any]:
-        self.calls.append("detect_labels")
-        return {"Labels": [{"Name": "Boat", "Confidence": 99.0}]}
-
-
-EXPLICIT = [
-    {"Name": "Explicit Nudity", "ParentName": "", "Confidence": 97.0},
-    {"Name": "Graphic Male Nudity", "ParentName": "Explicit Nudity", "Confidence": 97.0},
-]
-
-
 def test_processor_adds_rekognition_labels_when_switched_on(
     uploaded: Uploaded,
     run_processor: Run,
@@ -344,7 +317,7 @@ def test_processor_adds_rekognition_labels_when_switched_on(
     assert event.data["labels"] == ["mobile phone"]
 
 
-def test_processor_moderation_rejects_explicit_content(
+def test_processor_moderation_sends_flagged_content_to_review(
     uploaded: Uploaded,
     run_processor: Run,
     load_processor: Callable[..., ModuleType],
@@ -363,13 +336,27 @@ def test_processor_moderation_rejects_explicit_content(
     # WHEN the upload is processed
     run_processor(key)
 
-    # THEN it is rejected with a reason naming the category, and nothing public is stored
+    # THEN it waits IN_REVIEW with the reason and the findings, in the review queue
     assert fake.calls == ["detect_moderation_labels"]
     record = upload_aws.record(upload_id)
-    assert record["status"] == "REJECTED"
-    assert "explicit nudity" in record["reason"]
-    assert [event.type for event in upload_aws.events()] == ["image.rejected"]
+    assert record["status"] == "IN_REVIEW"
+    assert "explicit nudity" in record["reviewReason"]
+    assert [f["name"] for f in record["moderationFindings"]] == [
+        "Explicit Nudity",
+        "Graphic Male Nudity",
+    ]
+    assert record["gsi2pk"] == "REVIEW" and record["gsi2sk"] == record["inReviewAt"]
+    # AND nothing is announced and nothing is where the public CDN serves
+    assert upload_aws.events() == []
     assert upload_aws.keys(RENDITIONS) == []
+    assert "previewUrl" not in record and "thumbnailUrl" not in record
+    # AND its renditions exist, privately: review copies and the licensed copy
+    review_keys = [k for k in upload_aws.keys(ORIGINALS) if k.startswith("review/")]
+    assert sorted(review_keys) == [
+        f"review/{upload_id}/preview.jpg",
+        f"review/{upload_id}/thumbnail.jpg",
+    ]
+    assert upload_aws.keys(LICENSED) == [record["licensedKey"]]
 
 
 @pytest.mark.parametrize(
@@ -419,17 +406,17 @@ def test_processor_moderation_publishes_when_nothing_blocks(
         ),
     ],
 )
-def test_blocking_reason_names_blocked_categories_only(
+def test_review_reason_names_blocked_categories_only(
     moderation_labels: list[dict[str, Any]], blocked: str | None
 ) -> None:
     # GIVEN a moderation response
     from services.upload import labels
 
-    # WHEN it is judged
-    reason = labels.blocking_reason({"ModerationLabels": moderation_labels})
+    # WHEN its findings are judged
+    reason = labels.review_reason(labels.findings({"ModerationLabels": moderation_labels}))
 
-    # THEN only blocked categories (at any level) stop publication, and are named
+    # THEN only blocked categories (at any level) send the image to review, and are named
     if blocked is None:
         assert reason is None
     else:
-        assert reason is not None and f"shows {blocked} content" in reason
+        assert reason is not None and f"possible {blocked} content" in reason

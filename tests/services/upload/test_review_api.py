@@ -1,0 +1,293 @@
+"""The moderators' API (/admin/reviews) against moto: who may call it, the queue, one item,
+approve and reject, idempotent and race-free decisions, and what the photographer sees."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from services.upload.manifest import MANIFEST
+from tests.services.factories import http_event
+from tests.services.upload.conftest import ALICE, CDN_DOMAIN, RENDITIONS, Call, UploadAws
+from tests.services.upload.fakes import EXPLICIT, FakeRekognition
+
+pytestmark = pytest.mark.filterwarnings("ignore:No application metrics:UserWarning")
+
+ADMIN = "admin-0009"
+OTHER_ADMIN = "admin-0010"
+Admin = Callable[..., tuple[int, Any]]
+
+
+@pytest.fixture
+def admin(upload_aws: UploadAws, load_handler: Callable[[str], ModuleType]) -> ModuleType:
+    return load_handler("services.upload.admin")
+
+
+@pytest.fixture
+def call_admin(admin: ModuleType, lambda_context: Any) -> Admin:
+    """Invoke the admin handler as ``sub`` in ``groups`` (API Gateway's ``[a b]`` claim text)."""
+
+    def call(
+        method: str, path: str, sub: str = ADMIN, groups: Any = "[admins]", **kwargs: Any
+    ) -> tuple[int, Any]:
+        event = http_event(method, path, sub=sub, **kwargs)
+        if groups is not None:
+            event["requestContext"]["authorizer"]["jwt"]["claims"]["cognito:groups"] = groups
+        response = admin.lambda_handler(event, lambda_context)
+        return response["statusCode"], json.loads(response.get("body") or "null")
+
+    return call
+
+
+@pytest.fixture
+def in_review(
+    uploaded: Callable[..., tuple[str, str]],
+    run_processor: Callable[..., dict[str, Any]],
+    load_processor: Callable[..., ModuleType],
+    upload_aws: UploadAws,
+    photo: bytes,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Callable[..., str]:
+    """Uploads that moderation flags: each ends IN_REVIEW; returns its id."""
+    load_processor(REKOGNITION_MODERATION="true")
+    from services.upload import labels
+
+    monkeypatch.setattr(labels, "client", lambda: FakeRekognition(EXPLICIT))
+
+    def make(**fields: Any) -> str:
+        upload_id, key = uploaded(photo, **fields)
+        run_processor(key)
+        assert upload_aws.record(upload_id)["status"] == "IN_REVIEW"
+        return upload_id
+
+    return make
+
+
+ADMIN_ROUTES = [(r.method, r.path.replace("{id}", "{upload}")) for r in MANIFEST.routes_of("admin")]
+
+
+@pytest.mark.parametrize(("method", "path"), ADMIN_ROUTES)
+@pytest.mark.parametrize("groups", [None, "[]", "[photographers]", "[admins-readonly other]"])
+def test_non_admins_are_refused_on_every_admin_route(
+    call_admin: Admin,
+    in_review: Callable[..., str],
+    upload_aws: UploadAws,
+    method: str,
+    path: str,
+    groups: str | None,
+) -> None:
+    # GIVEN an upload in review and a signed-in user outside the admin group
+    upload_id = in_review()
+    # WHEN they call an admin route
+    status, body = call_admin(
+        method, path.format(upload=upload_id), groups=groups, body={"reason": "Not allowed."}
+    )
+    # THEN 403, naming the group, and nothing changed
+    assert status == 403, body
+    assert "'admins'" in body["message"]
+    assert upload_aws.record(upload_id)["status"] == "IN_REVIEW"
+    assert upload_aws.events() == []
+
+
+def test_anonymous_callers_get_401(admin: ModuleType, lambda_context: Any) -> None:
+    response = admin.lambda_handler(http_event("GET", "/admin/reviews"), lambda_context)
+    assert response["statusCode"] == 401
+
+
+@pytest.mark.parametrize("groups", ["[admins]", "[photographers admins]", ["admins"]])
+def test_admins_are_recognised_in_any_claim_form(call_admin: Admin, groups: Any) -> None:
+    # API Gateway hands claims over as text ("[a b]"); a JSON list is accepted too
+    status, body = call_admin("GET", "/admin/reviews", groups=groups)
+    assert status == 200, body
+
+
+def test_queue_lists_uploads_in_review_oldest_first_in_pages(
+    call_admin: Admin, in_review: Callable[..., str]
+) -> None:
+    # GIVEN three uploads sent to review one after another
+    ids = [in_review(title=f"Flagged {n}") for n in range(3)]
+    # WHEN the queue is read two at a time
+    status, first = call_admin("GET", "/admin/reviews", query={"limit": "2"})
+    assert status == 200, first
+    status, second = call_admin(
+        "GET", "/admin/reviews", query={"limit": "2", "cursor": first["nextCursor"]}
+    )
+    # THEN every upload appears once, oldest first, with what a moderator needs
+    listed = [item["uploadId"] for item in first["items"] + second["items"]]
+    assert listed == ids
+    item = first["items"][0]
+    assert item["photographerId"] == ALICE and item["status"] == "IN_REVIEW"
+    assert "explicit nudity" in item["reviewReason"]
+    assert item["moderationFindings"][0] == {
+        "name": "Explicit Nudity",
+        "parentName": None,
+        "confidence": 97.0,
+    }
+    assert second.get("nextCursor") is None
+
+
+def test_queue_refuses_a_forged_cursor(call_admin: Admin) -> None:
+    status, body = call_admin("GET", "/admin/reviews", query={"cursor": "bm90LWEtY3Vyc29y"})
+    assert status == 400 and body["message"].startswith("cursor:")
+
+
+def test_one_item_links_to_the_private_review_copies(
+    call_admin: Admin, in_review: Callable[..., str], upload_aws: UploadAws
+) -> None:
+    # GIVEN an upload in review
+    upload_id = in_review()
+    # WHEN an admin opens it
+    status, item = call_admin("GET", f"/admin/reviews/{upload_id}")
+    # THEN the preview is a presigned link to the review copy, not a public CDN URL
+    assert status == 200, item
+    preview = urlsplit(item["previewUrl"])
+    assert preview.path.endswith(f"review/{upload_id}/preview.jpg")
+    assert "X-Amz-Signature" in preview.query
+    assert CDN_DOMAIN not in item["previewUrl"]
+    # AND the link opens the image (fetched as the link's holder would)
+    key = f"review/{upload_id}/preview.jpg"
+    body = upload_aws.s3.get_object(Bucket=preview.hostname.split(".")[0], Key=key)["Body"].read()
+    assert body[:2] == b"\xff\xd8"
+
+
+def test_an_upload_never_in_review_is_not_found(
+    call_admin: Admin, request_upload: Callable[..., dict[str, Any]]
+) -> None:
+    pending = request_upload()["uploadId"]
+    for path in (f"/admin/reviews/{pending}", "/admin/reviews/not-an-id"):
+        status, body = call_admin("GET", path)
+        assert status == 404, body
+
+
+def test_approval_publishes_the_upload_and_its_renditions(
+    call_admin: Admin, in_review: Callable[..., str], upload_aws: UploadAws, call_api: Call
+) -> None:
+    # GIVEN an upload in review
+    upload_id = in_review()
+    # WHEN an admin approves it
+    status, item = call_admin(
+        "POST", f"/admin/reviews/{upload_id}/approve", body={"note": "Artistic, allowed."}
+    )
+    # THEN it is PUBLISHED with the decision recorded, and image.published announces it
+    assert status == 200, item
+    assert item["status"] == "PUBLISHED"
+    assert item["decision"]["outcome"] == "APPROVED"
+    assert item["decision"]["decidedBy"] == ADMIN
+    assert item["decision"]["reason"] == "Artistic, allowed."
+    (event,) = upload_aws.events()
+    assert event.type == "image.published"
+    assert event.data["previewUrl"] == f"https://{CDN_DOMAIN}/previews/{upload_id}.jpg"
+    # AND the renditions are now where the public CDN serves them
+    assert sorted(upload_aws.keys(RENDITIONS)) == [
+        f"previews/{upload_id}.jpg",
+        f"thumbnails/{upload_id}.jpg",
+    ]
+    # AND it left the queue
+    assert call_admin("GET", "/admin/reviews")[1]["items"] == []
+    # AND the photographer sees the decision (not who made it)
+    status, mine = call_api("GET", f"/uploads/{upload_id}", sub=ALICE)
+    assert mine["status"] == "PUBLISHED"
+    assert mine["decision"]["outcome"] == "APPROVED" and "decidedBy" not in mine["decision"]
+    assert "explicit nudity" in mine["reviewReason"]
+
+
+def test_rejection_records_the_reason_and_publishes_nothing_public(
+    call_admin: Admin, in_review: Callable[..., str], upload_aws: UploadAws, call_api: Call
+) -> None:
+    # GIVEN an upload in review
+    upload_id = in_review()
+    # WHEN an admin rejects it with a reason
+    reason = "Explicit content is not accepted in this marketplace."
+    status, item = call_admin("POST", f"/admin/reviews/{upload_id}/reject", body={"reason": reason})
+    # THEN it is REJECTED with the reason, announced by image.rejected, nothing made public
+    assert status == 200, item
+    assert item["status"] == "REJECTED" and item["reason"] == reason
+    (event,) = upload_aws.events()
+    assert event.type == "image.rejected" and event.data["reason"] == reason
+    assert upload_aws.keys(RENDITIONS) == []
+    status, mine = call_api("GET", f"/uploads/{upload_id}", sub=ALICE)
+    assert mine["reason"] == reason and mine["decision"]["outcome"] == "REJECTED"
+
+
+@pytest.mark.parametrize("body", [{}, {"reason": ""}, {"reason": "   "}, {"reason": "x" * 501}])
+def test_rejection_needs_a_reason(
+    call_admin: Admin, in_review: Callable[..., str], body: dict[str, Any]
+) -> None:
+    upload_id = in_review()
+    status, answer = call_admin("POST", f"/admin/reviews/{upload_id}/reject", body=body)
+    assert status == 400 and "reason" in answer["message"]
+
+
+def test_decisions_are_idempotent(
+    call_admin: Admin, in_review: Callable[..., str], upload_aws: UploadAws
+) -> None:
+    # GIVEN an approved upload
+    upload_id = in_review()
+    first = call_admin("POST", f"/admin/reviews/{upload_id}/approve", body={})
+    upload_aws.events()
+    # WHEN the approval is repeated (a retry, a double click, another admin)
+    again = call_admin("POST", f"/admin/reviews/{upload_id}/approve", body={}, sub=OTHER_ADMIN)
+    # THEN the answer is the same decision, and nothing more is published
+    assert again == first
+    assert upload_aws.events() == []
+    # AND rejecting it now is a conflict naming the decision
+    status, body = call_admin(
+        "POST", f"/admin/reviews/{upload_id}/reject", body={"reason": "Too late."}
+    )
+    assert status == 409 and f"approved by {ADMIN}" in body["message"]
+
+
+@pytest.mark.parametrize("loser", ["approve", "reject"])
+def test_two_admins_deciding_at_once_produce_one_outcome(
+    call_admin: Admin,
+    in_review: Callable[..., str],
+    upload_aws: UploadAws,
+    admin: ModuleType,
+    monkeypatch: pytest.MonkeyPatch,
+    loser: str,
+) -> None:
+    # GIVEN an upload in review that the losing admin read before the winner wrote
+    # (Lambda runs the two requests in two instances; the stale read stands for the other one)
+    upload_id = in_review()
+    stale = [admin.store.get(upload_id)]
+    winner = "reject" if loser == "approve" else "approve"
+    bodies = {"approve": {}, "reject": {"reason": "Not for this marketplace."}}
+    won = call_admin("POST", f"/admin/reviews/{upload_id}/{winner}", body=bodies[winner])
+    real_get = admin.store.get
+    monkeypatch.setattr(admin.store, "get", lambda i: stale.pop() if stale else real_get(i))
+
+    # WHEN the other admin's opposite decision is written on that stale read
+    lost = call_admin(
+        "POST", f"/admin/reviews/{upload_id}/{loser}", body=bodies[loser], sub=OTHER_ADMIN
+    )
+
+    # THEN its conditional write lost: 409 naming the winner; one outcome, one event
+    assert won[0] == 200, won
+    assert stale == []  # the loser did act on the stale read
+    assert lost[0] == 409 and f"by {ADMIN}" in lost[1]["message"], lost
+    record = upload_aws.record(upload_id)
+    assert record["status"] == ("PUBLISHED" if winner == "approve" else "REJECTED")
+    assert record["decision"]["decidedBy"] == ADMIN
+    assert record["revision"] == 2  # PENDING -> IN_REVIEW -> one decision
+    assert len(upload_aws.events()) == 1
+
+
+def test_a_withdrawn_upload_cannot_be_decided(
+    call_admin: Admin, in_review: Callable[..., str], call_api: Call, upload_aws: UploadAws
+) -> None:
+    # GIVEN an upload the photographer withdrew while it waited in review
+    upload_id = in_review()
+    status, _ = call_api("DELETE", f"/uploads/{upload_id}", sub=ALICE)
+    assert status == 200
+    upload_aws.events()
+    # WHEN an admin approves it
+    status, body = call_admin("POST", f"/admin/reviews/{upload_id}/approve", body={})
+    # THEN 409: it is no longer in review; it left the queue; nothing was made public
+    assert status == 409 and "WITHDRAWN" in body["message"]
+    assert call_admin("GET", "/admin/reviews")[1]["items"] == []
+    assert upload_aws.keys(RENDITIONS) == [] and upload_aws.events() == []
