@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from bootstrap.trust import GITHUB_OIDC_URL, deploy_subject, preview_subject, trust_policy
+from bootstrap.trust import GITHUB_OIDC_URL, role_trust
 from components.bucket import PrivateBucket, PrivateBucketArgs
 from components.context import ServiceContext
 from components.keys import key_policy
@@ -86,16 +86,8 @@ class AccountBootstrap(pulumi.ComponentResource):
         """A role GitHub's jobs assume, with its generated inline policy (over 6,144 chars,
         the managed-policy limit: docs/deploy-roles/README.md)."""
         settings = self._settings
-        github = settings.github
-        subject = (
-            deploy_subject(github.repository, settings.env)
-            if access == "deploy"
-            else preview_subject(github.repository)
-        )
         trust = self.oidc_provider.arn.apply(
-            lambda provider: json.dumps(
-                trust_policy(provider, subject, github.audience, self._account, role_name)
-            )
+            lambda provider: json.dumps(role_trust(settings, self._service, access, provider))
         )
         role = aws.iam.Role(
             f"{self._name}-{access}-role",

@@ -5,8 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from components.settings import Settings
+
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 GITHUB_OIDC_URL = f"https://{GITHUB_OIDC_HOST}"
+GITHUB_STATEMENT = "GitHubJobsOfThisRepository"
+ACCEPTED_FINDINGS = {
+    (GITHUB_STATEMENT, "UNKNOWN_FEDERATION_SOURCE"): "parliament knows SAML providers and four "
+    "web identity hosts, not IAM OIDC provider ARNs (arn:aws:iam::<account>:oidc-provider/..)",
+}
+"""IAM linter findings (Sid, issue) on the trust policies that are the linter's gap, and why."""
 
 
 def deploy_subject(repository: str, env: str) -> str:
@@ -33,7 +41,7 @@ def trust_policy(
         "Version": "2012-10-17",
         "Statement": [
             {
-                "Sid": "GitHubJobsOfThisRepository",
+                "Sid": GITHUB_STATEMENT,
                 "Effect": "Allow",
                 "Principal": {"Federated": provider_arn},
                 "Action": "sts:AssumeRoleWithWebIdentity",
@@ -53,3 +61,20 @@ def trust_policy(
             },
         ],
     }
+
+
+def provider_arn(account: str) -> str:
+    """The ARN IAM gives GitHub's OIDC provider in ``account``."""
+    return f"arn:aws:iam::{account}:oidc-provider/{GITHUB_OIDC_HOST}"
+
+
+def role_trust(settings: Settings, service: str, access: str, provider: str) -> dict[str, Any]:
+    """The trust policy of the ``deploy`` or ``preview`` role of ``service``'s account."""
+    github = settings.github
+    if access == "deploy":
+        role, subject = settings.deploy_role_name, deploy_subject(github.repository, settings.env)
+    elif access == "preview":
+        role, subject = settings.preview_role_name, preview_subject(github.repository)
+    else:
+        raise ValueError(f"access must be deploy or preview, got {access!r}")
+    return trust_policy(provider, subject, github.audience, settings.account_of(service), role)

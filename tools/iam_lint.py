@@ -111,6 +111,7 @@ def project_documents() -> Iterator[dict[str, Any]]:
             "resource_star_allowed": unscoped,
             "accepted": deploy_role.ACCEPTED_FINDINGS,
         }
+    yield from bootstrap_documents()
     for stack, evaluation in evaluate_stacks(stacks_of()).items():
         for resource in evaluation.resources:
             for where, written in rules.policy_documents(resource.inputs):
@@ -118,6 +119,31 @@ def project_documents() -> Iterator[dict[str, Any]]:
                     "name": f"{stack} {resource.name} {where}",
                     "document": written,
                     "kind": document_kind(resource.type, where),
+                }
+
+
+def bootstrap_documents() -> Iterator[dict[str, Any]]:
+    """The permissions boundary and every account's role trust policies (bootstrap/)."""
+    from bootstrap.trust import ACCEPTED_FINDINGS, provider_arn, role_trust
+    from components.settings import load_settings
+    from tools import permissions_boundary
+    from tools.affected_stacks import DEPLOYED_ENVIRONMENTS, environment_config
+
+    yield {
+        "name": "boundary-policy.json",
+        "document": permissions_boundary.boundary_document(),
+        "resource_star_allowed": tuple(permissions_boundary.RESOURCE_STAR_BECAUSE),
+        "accepted": permissions_boundary.ACCEPTED_FINDINGS,
+    }
+    for env in DEPLOYED_ENVIRONMENTS:
+        settings = load_settings(env, environment_config(env).get)
+        for service, account in sorted(settings.accounts.items()):
+            for access in ("deploy", "preview"):
+                yield {
+                    "name": f"bootstrap-{service}-{env} {access} role trust",
+                    "document": role_trust(settings, service, access, provider_arn(account)),
+                    "kind": "trust",
+                    "accepted": ACCEPTED_FINDINGS,
                 }
 
 

@@ -13,8 +13,8 @@ Like the deploy policy, one document serves every account: ``${aws:PrincipalAcco
 ``${aws:PrincipalTag/service}`` are the function role's own account and ``service`` tag (the
 provider's default tags put it on every role). Service-level wildcards (``dynamodb:*``) are
 deliberate here: a boundary grants nothing by itself, it bounds; the grants stay enumerated.
-``tests/tools/test_permissions_boundary.py`` checks that every action every function role of
-every stack is granted falls inside it.
+``tests/tools/test_permissions_boundary.py`` checks that every action every role of every
+stack is granted falls inside it.
 """
 
 from __future__ import annotations
@@ -24,16 +24,19 @@ from typing import Any
 from components.iam import RESOURCELESS_ACTIONS
 from tools.deploy_role import ACCOUNT, SERVICE
 
-FUNCTION_SERVICES = (
+ROLE_SERVICES = (
+    "cloudwatch",
     "dynamodb",
     "kms",
+    "lambda",
     "logs",
     "secretsmanager",
     "ses",
     "sns",
     "sqs",
 )
-"""AWS services whose account-scoped resources a function may use (ARNs carry the account)."""
+"""AWS services whose account-scoped resources a stack's roles may use (their ARNs carry the
+account): the functions' services, and CodeDeploy's (it moves aliases, reads alarms)."""
 BUCKET_PREFIX = "marketplace-"
 """S3 ARNs carry no account: the project's buckets end in their account id (components.naming)."""
 
@@ -46,7 +49,7 @@ def boundary_document() -> dict[str, Any]:
             {
                 "Sid": "FunctionServicesInOwnAccount",
                 "Effect": "Allow",
-                "Action": [f"{service}:*" for service in FUNCTION_SERVICES],
+                "Action": [f"{service}:*" for service in ROLE_SERVICES],
                 "Resource": f"arn:aws:*:*:{ACCOUNT}:*",
             },
             {
