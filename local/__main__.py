@@ -116,11 +116,13 @@ def token(args: argparse.Namespace) -> int:
     from botocore.exceptions import BotoCoreError, ClientError
 
     from local.endpoints import EndpointsUnavailable, load
-    from local.users import attach, sign_in_user
+    from local.users import admin_group, attach, recorded_grant, sign_in_user
 
     try:
         endpoints = load(Path(args.endpoints))
-        tokens = sign_in_user(attach(endpoints), args.username, args.password)
+        graph = Path(args.endpoints).parent / "graph.json"
+        group = recorded_grant(endpoints, graph, admin_group()) if args.admin else None
+        tokens = sign_in_user(attach(endpoints), args.username, args.password, group)
     except EndpointsUnavailable as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -271,6 +273,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--endpoints",
         default=str(ENDPOINTS_FILE),
         help="endpoints file of the running environment (default: %(default)s)",
+    )
+    p.add_argument(
+        "--admin",
+        action="store_true",
+        help="make the user a moderator first (the pool's marketplace:adminGroup, default "
+        "admins): the token may call upload's /admin/reviews routes",
     )
     p.set_defaults(run=token)
 
