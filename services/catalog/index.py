@@ -1,36 +1,36 @@
 """The catalog table's item layout and the pure write plans of the indexer.
 
-Layout (one table, string keys ``pk``/``sk``; ``gsi1``/``gsi2`` project ALL):
+Layout (one table, string keys ``pk``/``sk``; ``gsi1``..``gsi3`` project ALL); the reasoning
+is in services/catalog/README.md:
 
-- image, or a withdrawn image's tombstone: ``pk=IMAGE#<id>``, ``sk=IMAGE``.
-- listing, one per tag plus the pseudo-tag ``*``: ``pk=IMAGE#<id>``, ``sk=LIST#<tag>``,
-  ``gsi1pk=TAG#<tag>``, ``gsi1sk=<popularity:010d>#<id>`` (by popularity),
-  ``gsi2pk=TAG#<tag>``, ``gsi2sk=<publishedAt>#<id>`` (by recency).
+- image, or a withdrawn image's tombstone: ``pk=IMAGE#<id>``, ``sk=IMAGE`` (with ``terms``:
+  what the image is findable by, services.catalog.terms).
+- search entry, one per partition the image belongs to (services.catalog.entries):
+  ``pk=IMAGE#<id>``, ``sk=E#<partition>``, ``gsi1``/``gsi2``/``gsi3`` keyed by the partition
+  and sorted by popularity / recency / relevance.
 - popularity counter: ``pk=IMAGE#<id>``, ``sk=POPULARITY`` (``purchases``).
 - purchase already counted (exactly-once guard): ``pk=IMAGE#<id>``, ``sk=PURCHASE#<purchaseId>``.
-- tag usage counter: ``pk=TAGS``, ``sk=TAG#<tag>`` (``images``: published images with the tag).
+- term usage counters (``images``: published images with the term): tags at ``pk=TAGS``,
+  ``sk=TAG#<tag>`` (``/tags`` reads that partition); every other term and ``*`` at
+  ``pk=TERMS``, ``sk=<term>`` (the query planner's statistics, prefix completion).
 - Powertools idempotency records: ``pk=idempotency#<function>`` (services.common.idempotency).
 
-- A listing item carries everything a list response shows, so ``GET /images`` is one Query
-  on ``gsi1`` (popularity) or ``gsi2`` (recency) of ``TAG#<tag>``; ``TAG#*`` lists every
-  image. Several tags: query the most selective one (fewest images, from the tag counters)
-  and filter the rest and the colour with a FilterExpression. Trade-off: read capacity is
-  spent on filtered-out items of that one tag, but writes stay at one listing item per tag
-  (indexing every tag *combination* would multiply writes and items).
+- Every event changes the image item, its popularity counter and the term counters in one
+  ``TransactWriteItems`` call, conditioned on the image revision and the counter value read
+  just before (optimistic concurrency): a concurrent change cancels the transaction and the
+  event is re-planned from fresh state. Counts are therefore exact under duplicates and
+  reordering. The search entries are then converged on the image item (entries.sync), which
+  is idempotent and safe to interrupt: too many for one transaction (up to a few hundred).
 - The popularity counter is its own item so a purchase that arrives before the image is
-  indexed is kept; publishing copies it into the image and its listings.
+  indexed is kept; publishing copies it into the image.
 - The image item is never deleted: a withdrawal leaves a tombstone with its revision, so a
   late, older ``image.published`` cannot resurrect the image (newest revision wins).
-- Every event is applied with one ``TransactWriteItems`` call, conditioned on the image
-  revision and the counter value read just before (optimistic concurrency): a concurrent
-  change cancels the transaction and the event is re-planned from fresh state.
 - ``/tags`` reads the ``TAGS`` partition and sorts by count in memory: the tag vocabulary is
-  small (normalised, lowercase) and the response is cached; a sorted index would need a
-  read-modify-write of every tag counter on every publish.
+  small (normalised, lowercase) and the response is cached.
 
-Tags are at most 20 per image (contract), so the largest plan (all tags replaced:
-image + counter check + 21 listing puts + 20 listing deletes + 40 tag counters = 83 items)
-fits the 100-item transaction limit.
+The largest plan (every term replaced: image + counter check + 2 x 40 term counters + ``*``)
+is 83 items: it fits the 100-item transaction limit (terms.MAX_WORDS and the 20-tag contract
+keep it so).
 """
 
 from __future__ import annotations
@@ -41,13 +41,13 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from services.catalog import terms
+
 IMAGE_SK = "IMAGE"
 POPULARITY_SK = "POPULARITY"
-LISTING_PREFIX = "LIST#"
 PURCHASE_PREFIX = "PURCHASE#"
 TAGS_PK = "TAGS"
-ALL_TAG = "*"
-"""Pseudo-tag every published image is listed under."""
+TERMS_PK = "TERMS"
 PUBLISHED, WITHDRAWN = "PUBLISHED", "WITHDRAWN"
 POPULARITY_DIGITS = 10
 MAX_TRANSACTION_ITEMS = 100
@@ -56,7 +56,7 @@ SUMMARY_FIELDS = (
     "imageId", "title", "tags", "colours", "palette", "priceCents", "currency",
     "width", "height", "thumbnailUrl", "previewUrl", "publishedAt",
 )  # fmt: skip
-"""Fields of ``image.published`` copied into listing items (what a list response shows)."""
+"""Fields of ``image.published`` copied into search entries (what a list response shows)."""
 DETAIL_FIELDS = (*SUMMARY_FIELDS, "photographerId", "labels")
 """Fields copied into the image item; ``licensedKey`` is not: it is purchase's claim check."""
 
@@ -69,6 +69,13 @@ def image_pk(image_id: str) -> str:
 
 def tag_partition(tag: str) -> str:
     return f"TAG#{tag}"
+
+
+def counter_key(term: str) -> dict[str, str]:
+    """Where a term's usage counter lives (tags where ``/tags`` reads them)."""
+    if terms.kind(term) == terms.TAG and term != terms.ALL:
+        return {"pk": TAGS_PK, "sk": tag_partition(term.split(":", 1)[1])}
+    return {"pk": TERMS_PK, "sk": term}
 
 
 def popularity_sort_key(popularity: int, image_id: str) -> str:
@@ -120,9 +127,11 @@ class ImageState:
         return self.image is not None and self.image.get("status") == PUBLISHED
 
     @property
-    def listed_tags(self) -> set[str]:
-        """Tags the image is currently listed under (without the ``*`` pseudo-tag)."""
-        return set(self.image.get("tags") or ()) if self.published and self.image else set()
+    def counted_terms(self) -> set[str]:
+        """Terms the counters count this image under (``*`` included) while it is published."""
+        if not self.published or self.image is None:
+            return set()
+        return {terms.ALL, *image_terms(self.image)}
 
     @property
     def popularity(self) -> int:
@@ -138,23 +147,20 @@ def supersedes(state: ImageState, revision: int, withdrawal: bool) -> bool:
 
 
 def plan_published(table: str, state: ImageState, data: Mapping[str, Any]) -> list[TransactItem]:
-    """Write the image and its listings; empty when the event is older than what we hold."""
+    """Write the image and its term counts; empty when the event is older than what we hold."""
     if not supersedes(state, int(data["revision"]), withdrawal=False):
         return []
     image = image_item(data, state.popularity)
-    new_tags = set(image["tags"])
-    old_tags = state.listed_tags
+    new_terms, old_terms = {terms.ALL, *image["terms"]}, state.counted_terms
     return [
         _put(table, image, _image_unchanged(state)),
         _counter_unchanged(table, state),
-        *(_put(table, listing_item(image, tag)) for tag in sorted(new_tags | {ALL_TAG})),
-        *(_delete_listing(table, state.image_id, tag) for tag in sorted(old_tags - new_tags)),
-        *_tag_counts(table, added=new_tags - old_tags, removed=old_tags - new_tags),
+        *_term_counts(table, added=new_terms - old_terms, removed=old_terms - new_terms),
     ]
 
 
 def plan_withdrawn(table: str, state: ImageState, data: Mapping[str, Any]) -> list[TransactItem]:
-    """Replace the image by a tombstone and drop every listing; empty when stale."""
+    """Replace the image by a tombstone and uncount its terms; empty when stale."""
     if not supersedes(state, int(data["revision"]), withdrawal=True):
         return []
     tombstone = {
@@ -162,12 +168,9 @@ def plan_withdrawn(table: str, state: ImageState, data: Mapping[str, Any]) -> li
         "imageId": state.image_id, "revision": int(data["revision"]),
         "photographerId": data["photographerId"], "withdrawnAt": data["withdrawnAt"],
     }  # fmt: skip
-    old_tags = state.listed_tags
-    listed = sorted(old_tags | {ALL_TAG}) if state.published else []
     return [
         _put(table, tombstone, _image_unchanged(state)),
-        *(_delete_listing(table, state.image_id, tag) for tag in listed),
-        *_tag_counts(table, added=set(), removed=old_tags),
+        *_term_counts(table, added=set(), removed=state.counted_terms),
     ]
 
 
@@ -185,11 +188,7 @@ def plan_purchase(table: str, state: ImageState, data: Mapping[str, Any]) -> lis
         # Not listed (yet, or any more): only make sure it is not published meanwhile.
         return [*items, _check(table, pk, IMAGE_SK, _image_unchanged(state))]
     image = {**state.image, "popularity": popularity}
-    return [
-        *items,
-        _put(table, image, _image_unchanged(state)),
-        *(_put(table, listing_item(image, tag)) for tag in sorted(state.listed_tags | {ALL_TAG})),
-    ]
+    return [*items, _put(table, image, _image_unchanged(state))]
 
 
 DUPLICATE_GUARD = 0
@@ -204,19 +203,14 @@ def image_item(data: Mapping[str, Any], popularity: int) -> dict[str, Any]:
     return {
         "pk": image_pk(str(data["imageId"])), "sk": IMAGE_SK, "status": PUBLISHED,
         "revision": int(data["revision"]), "popularity": popularity, **fields,
+        "terms": terms.image_terms(fields),
     }  # fmt: skip
 
 
-def listing_item(image: Mapping[str, Any], tag: str) -> dict[str, Any]:
-    """The item that lists ``image`` under ``tag`` in both indexes."""
-    image_id, popularity = str(image["imageId"]), int(image["popularity"])
-    partition = tag_partition(tag)
-    return {
-        "pk": image_pk(image_id), "sk": LISTING_PREFIX + tag,
-        "gsi1pk": partition, "gsi1sk": popularity_sort_key(popularity, image_id),
-        "gsi2pk": partition, "gsi2sk": recency_sort_key(str(image["publishedAt"]), image_id),
-        "popularity": popularity, **{name: image[name] for name in SUMMARY_FIELDS},
-    }  # fmt: skip
+def image_terms(image: Mapping[str, Any]) -> list[str]:
+    """The terms stored with the image when it was indexed (computed for older items)."""
+    stored = image.get("terms")
+    return [str(t) for t in stored] if stored is not None else terms.image_terms(image)
 
 
 def _image_unchanged(state: ImageState) -> tuple[str, dict[str, Any]]:
@@ -254,18 +248,18 @@ def _with_condition(operation: dict[str, Any], condition: tuple | None) -> dict[
     return operation
 
 
-def _delete_listing(table: str, image_id: str, tag: str) -> TransactItem:
-    key = {"pk": image_pk(image_id), "sk": LISTING_PREFIX + tag}
-    return {"Delete": {"TableName": table, "Key": key}}
-
-
-def _tag_counts(table: str, added: set[str], removed: set[str]) -> list[TransactItem]:
+def _term_counts(table: str, added: set[str], removed: set[str]) -> list[TransactItem]:
     deltas = {**dict.fromkeys(removed, -1), **dict.fromkeys(added, 1)}
-    return [
-        {"Update": {
-            "TableName": table, "Key": {"pk": TAGS_PK, "sk": tag_partition(tag)},
-            "UpdateExpression": "ADD images :delta SET tag = :tag",
-            "ExpressionAttributeValues": {":delta": delta, ":tag": tag},
-        }}
-        for tag, delta in sorted(deltas.items())
-    ]  # fmt: skip
+    return [_count(table, term, delta) for term, delta in sorted(deltas.items())]
+
+
+def _count(table: str, term: str, delta: int) -> TransactItem:
+    key = counter_key(term)
+    if key["pk"] == TAGS_PK:  # /tags shows the tag itself
+        expression, values = "ADD images :delta SET tag = :tag", {":tag": term.split(":", 1)[1]}
+    else:
+        expression, values = "ADD images :delta SET term = :term", {":term": term}
+    return {"Update": {
+        "TableName": table, "Key": key, "UpdateExpression": expression,
+        "ExpressionAttributeValues": {":delta": delta, **values},
+    }}  # fmt: skip

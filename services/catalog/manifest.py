@@ -32,9 +32,11 @@ MANIFEST = ServiceManifest(
     routes=(
         Route("GET", "/images", "api", authenticated=False),
         Route("GET", "/images/{id}", "api", authenticated=False),
+        Route("GET", "/images/{id}/similar", "api", authenticated=False),
         Route("GET", "/tags", "api", authenticated=False),
     ),
     # Anonymous and cacheable: a higher steady rate than the write APIs.
     throttling=Throttling(burst=500, rate=250.0),
-    table=Table(indexes=("gsi1", "gsi2")),
+    # Search entries by popularity, recency, relevance (services/catalog/README.md).
+    table=Table(indexes=("gsi1", "gsi2", "gsi3")),
 )

@@ -34,6 +34,10 @@ class ImagePage(BaseModel):
     )
 
 
+class SimilarList(BaseModel):
+    items: list[ImageSummary] = Field(description="Most similar first.")
+
+
 class TagCount(BaseModel):
     tag: str
     count: int = Field(description="Published images with this tag.")

@@ -1,4 +1,5 @@
-"""The catalog table's I/O: read an image's state, apply a write plan, and the API's reads."""
+"""The catalog table's I/O: read an image's state, apply a write plan, converge its search
+entries, and the API's reads."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
-from services.catalog import index
+from services.catalog import entries, index
 from services.catalog.index import ImageState, TransactItem
 from services.contracts.dispatch import consumer_table
 
@@ -63,22 +65,83 @@ class CatalogStore:
             reasons = error.response.get("CancellationReasons") or []
             raise Cancelled(tuple(r.get("Code", "None") for r in reasons)) from error
 
-    def get_image(self, image_id: str) -> dict[str, Any] | None:
+    def get_image(self, image_id: str, consistent: bool = False) -> dict[str, Any] | None:
         key = {"pk": index.image_pk(image_id), "sk": index.IMAGE_SK}
-        return self.table.get_item(Key=key).get("Item")
+        return self.table.get_item(Key=key, ConsistentRead=consistent).get("Item")
 
-    def tag_counts(self, tags: Iterable[str]) -> dict[str, int]:
-        """Published images per tag (0 for tags never seen)."""
-        wanted = list(dict.fromkeys(tags))
-        keys = [{"pk": index.TAGS_PK, "sk": index.tag_partition(t)} for t in wanted]
+    def term_counts(self, wanted_terms: Iterable[str]) -> dict[str, int]:
+        """Published images per term (0 for terms never seen), in one BatchGetItem."""
+        wanted = list(dict.fromkeys(wanted_terms))
+        by_key = {tuple(index.counter_key(t).values()): t for t in wanted}
         counts = dict.fromkeys(wanted, 0)
+        keys = [index.counter_key(t) for t in wanted]
         request = {self.name: {"Keys": keys}} if keys else {}
         while request:
             response = self.client.batch_get_item(RequestItems=request)
             for item in response["Responses"].get(self.name, []):
-                counts[str(item["tag"])] = int(item.get("images", 0))
+                counts[by_key[(item["pk"], item["sk"])]] = int(item.get("images", 0))
             request = response.get("UnprocessedKeys") or {}
         return counts
+
+    def tag_counts(self, tags: Iterable[str]) -> dict[str, int]:
+        """Published images per tag (0 for tags never seen)."""
+        counts = self.term_counts(f"{index.terms.TAG}:{t}" for t in tags)
+        return {term.split(":", 1)[1]: n for term, n in counts.items()}
+
+    def completions(self, prefix: str, limit: int) -> dict[str, int]:
+        """Counted terms starting with ``prefix`` (the first ``limit``, alphabetically)."""
+        page = self.table.query(
+            KeyConditionExpression=Key("pk").eq(index.TERMS_PK) & Key("sk").begins_with(prefix),
+            Limit=limit,
+        )
+        return {str(i["sk"]): int(i.get("images", 0)) for i in page["Items"]}
+
+    def entry_versions(self, image_id: str) -> dict[str, int | None]:
+        """The image's search entries (and legacy listings) by sort key, with their version."""
+        found: dict[str, int | None] = {}
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": "pk = :pk AND sk BETWEEN :low AND :high",
+            "ExpressionAttributeValues": {
+                ":pk": index.image_pk(image_id), ":low": entries.ENTRY_PREFIX, ":high": "LIST$",
+            },
+            "ProjectionExpression": "sk, version",
+            "ConsistentRead": True,
+        }  # fmt: skip
+        while True:
+            page = self.table.query(**kwargs)
+            for item in page["Items"]:
+                sk = str(item["sk"])
+                if sk.startswith((entries.ENTRY_PREFIX, "LIST#")):
+                    found[sk] = int(item["version"]) if "version" in item else None
+            if "LastEvaluatedKey" not in page:
+                return found
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def put_entry(self, item: Mapping[str, Any]) -> None:
+        """Write an entry unless the table holds a newer version of it."""
+        self._conditional(
+            self.table.put_item,
+            Item=dict(item),
+            ConditionExpression="attribute_not_exists(pk) OR version < :v",
+            ExpressionAttributeValues={":v": item["version"]},
+        )
+
+    def delete_entry(self, image_id: str, sk: str, up_to_version: int) -> None:
+        """Delete an entry unless it was written from a state newer than ``up_to_version``."""
+        self._conditional(
+            self.table.delete_item,
+            Key={"pk": index.image_pk(image_id), "sk": sk},
+            ConditionExpression="attribute_not_exists(version) OR version <= :v",
+            ExpressionAttributeValues={":v": up_to_version},
+        )
+
+    @staticmethod
+    def _conditional(call: Callable[..., Any], **kwargs: Any) -> None:
+        try:
+            call(**kwargs)
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
 
     def all_tag_counts(self) -> dict[str, int]:
         """Every tag with at least one published image."""
@@ -116,11 +179,22 @@ PLANNERS: Mapping[str, Planner] = consumer_table(
 def apply_event(store: CatalogStore, event_type: str, data: Mapping[str, Any]) -> str:
     """Apply one event: ``applied``, ``stale`` (older revision), ``duplicate`` or ``ignored``.
 
-    Read, plan, write conditioned on what was read; on a concurrent change, start over.
+    The image, counters and term counts change in one transaction; the search entries are
+    then converged on the image, whatever the outcome (a redelivery after a crash between
+    the two finishes the job).
     """
     planner = PLANNERS.get(event_type)
     if planner is None:
         return "ignored"
+    outcome = _apply_plan(store, planner, event_type, data)
+    sync_entries(store, str(data["imageId"]))
+    return outcome
+
+
+def _apply_plan(
+    store: CatalogStore, planner: Planner, event_type: str, data: Mapping[str, Any]
+) -> str:
+    """Read, plan, write conditioned on what was read; on a concurrent change, start over."""
     for attempt in range(ATTEMPTS):
         plan = planner(store.name, store.read_state(str(data["imageId"])), data)
         if not plan:
@@ -133,6 +207,32 @@ def apply_event(store: CatalogStore, event_type: str, data: Mapping[str, Any]) -
                 return "duplicate"
             time.sleep(random.uniform(0, 0.05 * 2**attempt))  # jitter: let the other writer win
     raise ConcurrentChange(f"image {data['imageId']} kept changing during {event_type}")
+
+
+def sync_entries(store: CatalogStore, image_id: str) -> int:
+    """Make the image's search entries exactly those of its image item; writes made.
+
+    Idempotent and order-tolerant: writes are conditioned on entry versions, and the image
+    item is read again at the end; if it changed meanwhile, the entries are converged again
+    on the newer state (a writer that lost a race never leaves a stale entry behind).
+    """
+    writes = 0
+    for _ in range(ATTEMPTS):
+        image = store.get_image(image_id, consistent=True)
+        if image is None:
+            return writes
+        wanted, present = entries.entry_items(image), store.entry_versions(image_id)
+        for sk, item in wanted.items():
+            if present.get(sk) != item["version"]:
+                store.put_entry(item)
+                writes += 1
+        for sk in present.keys() - wanted.keys():
+            store.delete_entry(image_id, sk, entries.version(image))
+            writes += 1
+        again = store.get_image(image_id, consistent=True)
+        if again is not None and entries.version(again) == entries.version(image):
+            return writes
+    raise ConcurrentChange(f"image {image_id} kept changing while its entries were written")
 
 
 def _is_duplicate(event_type: str, cancelled: Cancelled) -> bool:

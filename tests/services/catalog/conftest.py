@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from moto import mock_aws
 
+from services.catalog.manifest import MANIFEST
 from services.catalog.store import CatalogStore
 from services.contracts import schemas
 from services.contracts.envelope import new_envelope
@@ -56,7 +57,7 @@ def catalog_env() -> Iterator[CatalogEnv]:
         patch.delenv("AWS_ENDPOINT_URL", raising=False)
         patch.delenv("AWS_PROFILE", raising=False)
         with mock_aws():
-            table = create_service_table(TABLE, ("gsi1", "gsi2"))
+            table = create_service_table(TABLE, MANIFEST.table.indexes)
             indexer, api = _load("services.catalog.indexer"), _load("services.catalog.api")
             yield CatalogEnv(table, indexer, api)
 
@@ -64,7 +65,7 @@ def catalog_env() -> Iterator[CatalogEnv]:
 @pytest.fixture
 def catalog(catalog_env: CatalogEnv, monkeypatch: pytest.MonkeyPatch) -> CatalogEnv:
     """A fresh, empty catalog table for one test, wired into both handlers."""
-    table = create_service_table(unique("catalog-"), ("gsi1", "gsi2"))
+    table = create_service_table(unique("catalog-"), MANIFEST.table.indexes)
     store = CatalogStore(table)
     monkeypatch.setattr(catalog_env.indexer, "store", store)
     monkeypatch.setattr(catalog_env.api, "store", store)

@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 from boto3.dynamodb.conditions import Key
 
+from services.catalog import entries
 from services.catalog import index as layout
 from services.catalog.store import apply_event
 from tests.services.catalog.conftest import (
@@ -31,13 +32,25 @@ def _items(env: CatalogEnv, image_id: str) -> dict[str, dict[str, Any]]:
 
 
 def _listed(env: CatalogEnv, tag: str) -> list[str]:
-    condition = Key("gsi2pk").eq(f"TAG#{tag}")
+    condition = Key("gsi2pk").eq(f"IX#t:{tag}")
     page = env.table.query(IndexName="gsi2", KeyConditionExpression=condition)
     return sorted(item["imageId"] for item in page["Items"])
 
 
 def _in_all_images(env: CatalogEnv, image_id: str) -> bool:
-    return "LIST#*" in _items(env, image_id)
+    return "E#*" in _items(env, image_id)
+
+
+def _entries(items: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {sk: item for sk, item in items.items() if sk.startswith("E#")}
+
+
+def _assert_entries_exact(env: CatalogEnv, image_id: str) -> dict[str, dict[str, Any]]:
+    """The image's search entries are exactly those its image item calls for."""
+    items = _items(env, image_id)
+    expected = entries.entry_items(items["IMAGE"]) if "IMAGE" in items else {}
+    assert _entries(items) == expected
+    return items
 
 
 def _tag_count(env: CatalogEnv, tag: str) -> int:
@@ -49,13 +62,13 @@ def test_indexer_published_image_is_listed_under_each_tag_and_all(env: CatalogEn
     # GIVEN an image published with two tags
     image, kayak, lake = unique("img-"), unique("kayak"), unique("lake")
     index(env.indexer, published(image, tags=[kayak, lake], colours=["red"]))
-    # THEN it has its image item and one listing per tag plus the all-images pseudo-tag
-    items = _items(env, image)
-    assert set(items) == {"IMAGE", "LIST#*", f"LIST#{kayak}", f"LIST#{lake}"}
+    # THEN it has its image item and entries for each tag, the tag pair and all images
+    items = _assert_entries_exact(env, image)
+    assert {"IMAGE", "E#*", f"E#t:{kayak}", f"E#t:{lake}", f"E#t:{kayak}+t:{lake}"} <= set(items)
     assert items["IMAGE"]["status"] == "PUBLISHED"
     assert "licensedKey" not in items["IMAGE"]  # purchase's claim check stays out of the catalog
-    listing = items[f"LIST#{kayak}"]
-    assert listing["gsi1pk"] == listing["gsi2pk"] == f"TAG#{kayak}"
+    listing = items[f"E#t:{kayak}"]
+    assert listing["gsi1pk"] == listing["gsi2pk"] == f"IX#t:{kayak}"
     assert listing["gsi1sk"] == f"0000000000#{image}"
     assert listing["gsi2sk"] == f"2026-11-23T15:00:00.000Z#{image}"
     assert _listed(env, kayak) == _listed(env, lake) == [image]
@@ -69,8 +82,9 @@ def test_indexer_newer_revision_replaces_tags(env: CatalogEnv) -> None:
     # WHEN revision 2 drops lake and adds river
     index(env.indexer, published(image, 2, tags=[kayak, river], title="Renamed"))
     # THEN listings and tag counts follow the newest revision
-    assert set(_items(env, image)) == {"IMAGE", "LIST#*", f"LIST#{kayak}", f"LIST#{river}"}
-    assert _items(env, image)[f"LIST#{kayak}"]["title"] == "Renamed"
+    items = _assert_entries_exact(env, image)
+    assert f"E#t:{lake}" not in items and f"E#t:{river}" in items
+    assert items[f"E#t:{kayak}"]["title"] == "Renamed"
     assert (_tag_count(env, lake), _tag_count(env, river), _tag_count(env, kayak)) == (0, 1, 1)
 
 
@@ -81,9 +95,9 @@ def test_indexer_older_revision_after_newer_is_ignored(env: CatalogEnv) -> None:
     # WHEN revision 2 arrives late
     index(env.indexer, published(image, 2, title="Older", tags=[old]))
     # THEN the newest state stays
-    items = _items(env, image)
+    items = _assert_entries_exact(env, image)
     assert items["IMAGE"]["title"] == "Newest"
-    assert f"LIST#{old}" not in items
+    assert f"E#t:{old}" not in items
     assert _tag_count(env, old) == 0
 
 
@@ -128,11 +142,11 @@ def test_indexer_purchase_increments_popularity_in_listings(env: CatalogEnv) -> 
     index(env.indexer, published(image, tags=[kayak]))
     # WHEN two purchases complete
     index(env.indexer, purchase(image), purchase(image))
-    # THEN popularity is 2 on the counter, the image and every listing's sort key
-    items = _items(env, image)
+    # THEN popularity is 2 on the counter, the image and every entry's sort key
+    items = _assert_entries_exact(env, image)
     assert items["POPULARITY"]["purchases"] == 2
     assert items["IMAGE"]["popularity"] == 2
-    assert {items[sk]["gsi1sk"] for sk in ("LIST#*", f"LIST#{kayak}")} == {f"0000000002#{image}"}
+    assert {item["gsi1sk"] for item in _entries(items).values()} == {f"0000000002#{image}"}
 
 
 def test_indexer_purchase_before_image_is_kept(env: CatalogEnv) -> None:
@@ -142,9 +156,9 @@ def test_indexer_purchase_before_image_is_kept(env: CatalogEnv) -> None:
     # WHEN the image is published
     index(env.indexer, published(image, tags=[kayak]))
     # THEN the purchase counts in its popularity
-    items = _items(env, image)
+    items = _assert_entries_exact(env, image)
     assert items["IMAGE"]["popularity"] == 1
-    assert items[f"LIST#{kayak}"]["gsi1sk"] == f"0000000001#{image}"
+    assert items[f"E#t:{kayak}"]["gsi1sk"] == f"0000000001#{image}"
 
 
 def test_indexer_duplicate_envelope_processed_once(env: CatalogEnv) -> None:
@@ -207,7 +221,7 @@ def test_indexer_acknowledges_types_it_does_not_index(env: CatalogEnv) -> None:
     assert _items(env, image) == {}
 
 
-def test_indexer_writes_once_per_event(env: CatalogEnv) -> None:
+def test_indexer_writes_state_in_one_transaction_per_event(env: CatalogEnv) -> None:
     # GIVEN a counter of the indexer's own DynamoDB write calls
     calls: list[str] = []
     writes = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
@@ -218,15 +232,17 @@ def test_indexer_writes_once_per_event(env: CatalogEnv) -> None:
 
     events = env.indexer.store.client.meta.events
     events.register("before-call.dynamodb.*", count)
-    # WHEN a publication with 20 tags, a republication, a purchase and a withdrawal are indexed
+    # WHEN a publication with 5 tags, a republication, a purchase and a withdrawal are indexed
     image = unique("img-")
-    first = published(image, 1, tags=[unique() for _ in range(20)])
+    first = published(image, 1, tags=[unique() for _ in range(5)])
     try:
         index(env.indexer, first, published(image, 2), purchase(image), withdrawn(image, 3))
     finally:
         events.unregister("before-call.dynamodb.*", count)
-    # THEN each took exactly one (transactional) write call
-    assert calls == ["TransactWriteItems"] * 4
+    # THEN each took exactly one transaction (image, counters); the rest are entry writes
+    assert calls.count("TransactWriteItems") == 4
+    assert set(calls) == {"TransactWriteItems", "PutItem", "DeleteItem"}
+    _assert_entries_exact(env, image)
 
 
 def test_apply_event_replans_after_concurrent_change(
@@ -249,10 +265,18 @@ def test_apply_event_replans_after_concurrent_change(
 
 
 def test_plan_published_with_all_tags_replaced_fits_one_transaction() -> None:
-    # GIVEN an image listed under 20 tags, republished with 20 other tags
-    old = layout.image_item(published("img-1", 1, tags=[f"a{n}" for n in range(20)])["data"], 3)
+    # GIVEN an image with 20 tags and 16 words, republished with every term different
+    old_terms = {
+        "tags": [f"a{n}" for n in range(20)],
+        "title": " ".join(map("x{}".format, range(16))),
+    }
+    colours = {"colours": ["red", "blue", "green"], "width": 600, "height": 400}
+    old = layout.image_item(published("img-1", 1, **old_terms, **colours)["data"], 3)
     state = layout.ImageState("img-1", old, purchases=3)
-    data = published("img-1", 2, tags=[f"b{n}" for n in range(20)])["data"]
+    data = published(
+        "img-1", 2, tags=[f"b{n}" for n in range(20)], title=" ".join(f"y{n}" for n in range(16)),
+        colours=["grey", "white", "black"], width=400, height=600,
+    )["data"]  # fmt: skip
     # WHEN the write is planned
     plan = layout.plan_published("t", state, data)
     # THEN it is within DynamoDB's 100 items per transaction
