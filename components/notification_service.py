@@ -150,7 +150,6 @@ class NotificationService(ServiceComponent):
             f"{self._name}-configuration-set",
             name=self.mail.configuration_set,
             delivery_options=aws.ses.ConfigurationSetDeliveryOptionsArgs(tls_policy="Require"),
-            reputation_metrics_enabled=True,
             opts=self._child(),
         )
         destination = aws.ses.EventDestination(

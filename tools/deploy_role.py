@@ -77,7 +77,7 @@ UNSCOPED_BECAUSE = {
     "SnsSubscriptions": "Get/SetSubscriptionAttributes and Unsubscribe take no resource "
     "(a subscription is not an IAM resource type); a subscription can only be created by "
     "SnsSubscribeToProducerTopics.",
-    "SesConfigurationSetsAndIdentities": "SES (v1) configuration-set and identity actions "
+    "SesMail": "SES (v1) configuration-set and identity actions "
     "have no resource-level permissions (only sending does); the notification stack's "
     "configuration set and sender identity are made with them.",
     "SnsSubscribeToProducerTopics": "a consumer subscribes to producer topics in other "
@@ -263,17 +263,17 @@ LAMBDA_LIST = Grant(
 )
 FUNCTIONS = Grant(
     "LambdaFunctions",
-    read=("lambda:GetFunction", "lambda:GetFunctionCodeSigningConfig",
+    read=("lambda:GetAlias", "lambda:GetFunction", "lambda:GetFunctionCodeSigningConfig",
           "lambda:GetFunctionConcurrency", "lambda:GetFunctionConfiguration",
           "lambda:GetFunctionRecursionConfig", "lambda:GetPolicy",
           "lambda:GetRuntimeManagementConfig", "lambda:ListTags",
-          "lambda:ListVersionsByFunction", "lambda:GetAlias"),
-    write=("lambda:AddPermission", "lambda:CreateFunction", "lambda:DeleteFunction",
+          "lambda:ListVersionsByFunction"),
+    write=("lambda:AddPermission", "lambda:CreateAlias", "lambda:CreateFunction",
+           "lambda:DeleteAlias", "lambda:DeleteFunction", "lambda:PublishVersion",
+           "lambda:UpdateAlias",
            "lambda:DeleteFunctionConcurrency", "lambda:PutFunctionConcurrency",
            "lambda:RemovePermission", "lambda:TagResource", "lambda:UntagResource",
-           "lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration",
-           "lambda:PublishVersion", "lambda:CreateAlias", "lambda:DeleteAlias",
-           "lambda:UpdateAlias"),
+           "lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration"),
     resources=(_arn("lambda", f"function:{PREFIX}-*"),),
 )  # fmt: skip
 LAYERS = Grant(
@@ -334,14 +334,12 @@ SECRETS = Grant(
     resources=(_arn("secretsmanager", f"secret:marketplace/{ENV}/{SERVICE}/*"),),
 )  # fmt: skip
 SES = Grant(
-    "SesConfigurationSetsAndIdentities",
+    "SesMail",
     read=("ses:DescribeConfigurationSet", "ses:GetIdentityVerificationAttributes"),
     write=("ses:CreateConfigurationSet", "ses:CreateConfigurationSetEventDestination",
            "ses:DeleteConfigurationSet", "ses:DeleteConfigurationSetEventDestination",
            "ses:DeleteIdentity", "ses:PutConfigurationSetDeliveryOptions",
-           "ses:UpdateConfigurationSetEventDestination",
-           "ses:UpdateConfigurationSetReputationMetricsEnabled",
-           "ses:UpdateConfigurationSetSendingEnabled", "ses:VerifyDomainIdentity",
+           "ses:UpdateConfigurationSetEventDestination", "ses:VerifyDomainIdentity",
            "ses:VerifyEmailIdentity"),
     resources=(ANY,),
 )  # fmt: skip

@@ -11,6 +11,7 @@ import pytest
 from components import aws_types
 from local.program import Evaluation
 from policy import rules
+from services.contracts.catalogue import SERVICES
 from tests.infra.conftest import STACKS, evaluated
 from tools import audit
 from tools.audit import FIGURES, Report, main, stacks_of
@@ -42,19 +43,19 @@ def report() -> Report:
     return audit.audit(committed(stacks_of()))
 
 
-def test_audit_covers_all_six_stacks_in_deploy_order() -> None:
+def test_audit_covers_every_committed_stack_in_deploy_order() -> None:
     # WHEN the audit lists the stacks of dev and prod
     stacks = stacks_of()
-    # THEN they are the six committed ones, upload first in each environment
-    assert sorted(stacks) == sorted(STACKS) and len(stacks) == 6
-    assert stacks[0] == "upload-dev" and stacks[3] == "upload-prod"
+    # THEN they are the committed ones (every service, both environments), upload first in each
+    assert sorted(stacks) == sorted(STACKS) and len(stacks) == 2 * len(SERVICES)
+    assert stacks[0] == "upload-dev" and stacks[len(SERVICES)] == "upload-prod"
 
 
 def test_audit_counts_every_figure_on_committed_stacks(report: Report) -> None:
     # GIVEN the committed stacks audited (fixture)
     # THEN every figure counted something
     assert {name: report.figures[name] for name in FIGURES if report.figures[name] <= 0} == {}
-    assert report.figures["stacks"] == 6
+    assert report.figures["stacks"] == len(STACKS)
     # AND the figures are the program's: e.g. every queue and bucket of every stack
     queues = sum(len(evaluated(s).of_type(rules.QUEUE)) for s in STACKS)
     buckets = sum(len(evaluated(s).of_type(aws_types.BUCKET)) for s in STACKS)
