@@ -15,8 +15,9 @@ from components.catalog_service import CatalogService, CatalogServiceArgs
 from components.iam import permissions_boundary
 from components.naming import parse_stack_name
 from components.notification_service import NotificationService, NotificationServiceArgs
+from components.observability import Monitoring, MonitoringArgs
 from components.purchase_service import PurchaseService, PurchaseServiceArgs
-from components.settings import NAMESPACE, Settings, config_getter, load_settings
+from components.settings import MONITORING, NAMESPACE, Settings, config_getter, load_settings
 from components.tagging import default_tags
 from components.upload_service import UploadService, UploadServiceArgs
 
@@ -67,6 +68,8 @@ if stack.service == "upload":
     service = UploadService("upload", UploadServiceArgs(settings), opts)
 elif stack.service == "catalog":
     service = CatalogService("catalog", CatalogServiceArgs(settings), opts)
+elif stack.service == MONITORING:
+    service = Monitoring(MONITORING, MonitoringArgs(settings), opts)  # type: ignore[assignment]
 elif stack.service == "notification":
     service = NotificationService("notification", NotificationServiceArgs(settings), opts)
 else:

@@ -28,6 +28,12 @@ EVENT_RULE = "aws:cloudwatch/eventRule:EventRule"
 EVENT_TARGET = "aws:cloudwatch/eventTarget:EventTarget"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+DASHBOARD = "aws:cloudwatch/dashboard:Dashboard"
+
+# CloudWatch cross-account observability (OAM)
+OAM_LINK = "aws:oam/link:Link"
+OAM_SINK = "aws:oam/sink:Sink"
+OAM_SINK_POLICY = "aws:oam/sinkPolicy:SinkPolicy"
 
 # DynamoDB
 TABLE = "aws:dynamodb/table:Table"

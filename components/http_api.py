@@ -174,6 +174,8 @@ class HttpApi(pulumi.ComponentResource):
                 destination_arn=self.access_logs.arn, format=ACCESS_LOG_FORMAT
             ),
             default_route_settings=aws.apigatewayv2.StageDefaultRouteSettingsArgs(
+                # Per-route metrics (requests, 4xx, 5xx, latency): the service dashboard's.
+                detailed_metrics_enabled=True,
                 throttling_burst_limit=self._args.throttling.burst,
                 throttling_rate_limit=self._args.throttling.rate,
             ),

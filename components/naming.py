@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from components.settings import Settings
+from components.settings import MONITORING, Settings
 from services.contracts.catalogue import SERVICES
 
 PREFIX = "marketplace"
@@ -38,10 +38,11 @@ def parse_stack_name(stack: str) -> StackName:
             f"stack {stack!r} is not named <service>-<env> (e.g. upload-dev); "
             f"known services: {known}"
         )
-    if match["service"] not in SERVICES:
+    if match["service"] not in SERVICES and match["service"] != MONITORING:
         raise StackNameError(
             f"stack {stack!r} names unknown service {match['service']!r}; "
-            f"expected <service>-<env> with service one of: {known}"
+            f"expected <service>-<env> with service one of: {known} "
+            f"(or {MONITORING}-<env>: the monitoring account)"
         )
     return StackName(service=match["service"], env=match["env"])
 

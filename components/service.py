@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pulumi
 import pulumi_aws as aws
 
 from components.alarms import AlarmTopic, AlarmTopicArgs
 from components.context import ServiceContext
+from components.dashboard import ServiceDashboard, observed
 from components.event_subscription import EventSubscription, EventSubscriptionArgs
 from components.event_topic import EventTopic, EventTopicArgs
 from components.function import RUNTIME, Function, FunctionArgs
@@ -26,6 +27,7 @@ from components.iam import Statement
 from components.keys import ServiceKey, ServiceKeyArgs
 from components.layer import dependencies_layer
 from components.naming import topic_arn
+from components.observability import monitoring_link
 from components.packaging import build_bundle
 from components.settings import Settings
 from components.table import Table, TableArgs
@@ -86,6 +88,18 @@ class ServiceComponent(pulumi.ComponentResource):
 
     def _child(self) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self)
+
+    def register_outputs(self, outputs: Mapping[str, Any]) -> None:
+        """Every service component ends with this call, so its dashboard and its link to the
+        monitoring account are made here, from what the component built: a new service gets
+        them without asking, and they can only show what the stack has."""
+        self.dashboard = ServiceDashboard(
+            f"{self._name}-observability",
+            observed(self.context, vars(self).values(), self.MANIFEST.routes),
+            opts=self._child(),
+        )
+        self.monitoring_link = monitoring_link(self._name, self.context, self._child())
+        super().register_outputs(outputs)
 
     def _create_functions(self) -> dict[str, Function]:
         """Every function of the manifest, by purpose, in manifest order."""

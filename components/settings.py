@@ -252,6 +252,22 @@ class Notification(_Model):
         return f"arn:aws:iam::{self.identity_account}:role/{self.lookup_role_name}"
 
 
+MONITORING = "monitoring"
+"""The optional monitoring account's stack: ``monitoring-<env>`` (components.observability)."""
+OAM_SINK_ARN = re.compile(r"^arn:aws:oam:[a-z0-9-]+:\d{12}:sink/[\w-]+$")
+
+
+class Monitoring(_Model):
+    """The optional monitoring account (``marketplace:monitoring``): CloudWatch cross-account
+    observability. ``sinkArn`` is the ``monitoring-<env>`` stack's output; once set, every
+    service stack links its account to that sink."""
+
+    account: Annotated[str, _matching(ACCOUNT_ID, "a 12-digit AWS account id in quotes")]
+    sink_arn: Annotated[
+        str | None, _matching(OAM_SINK_ARN, "an OAM sink ARN (arn:aws:oam:<region>:<acct>:sink/..)")
+    ] = None
+
+
 class Settings(_Model):
     env: str
     region: Annotated[str, _matching(REGION, "an AWS region such as eu-west-1")]
@@ -274,6 +290,8 @@ class Settings(_Model):
     )
     """The identity provider group (token claim ``cognito:groups``) whose members moderate."""
     delivery: Delivery | None = None
+    monitoring: Monitoring | None = None
+    """The monitoring account receiving every service account's telemetry. Default: none."""
     stack_reference_org: str | None = None
     sizing: dict[str, dict[str, FunctionSizing]] = Field(default_factory=dict)
     web_origins: tuple[str, ...] = ()
@@ -337,6 +355,13 @@ class Settings(_Model):
         return value
 
     def account_of(self, service: str) -> str:
+        if service == MONITORING:
+            if self.monitoring is None:
+                raise SettingsError(
+                    f"{key('monitoring')}.account is not set: environment {self.env!r} has no "
+                    f"monitoring account (set it in Pulumi.{self.env}.yaml)"
+                )
+            return self.monitoring.account
         return self.accounts[service]
 
     def deploy_role_arn(self, service: str) -> str:

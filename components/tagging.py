@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pulumi_aws as aws
 
-from services.contracts.catalogue import SERVICES
+from services.contracts.catalogue import PLATFORM_TEAM, SERVICES
 
 
 def required_tags(service: str, env: str) -> dict[str, str]:
@@ -17,7 +17,7 @@ def required_tags(service: str, env: str) -> dict[str, str]:
     return {
         "service": service,
         "env": env,
-        "team": SERVICES[service].team,
+        "team": SERVICES[service].team if service in SERVICES else PLATFORM_TEAM,
         "managed-by": "pulumi",
         "project": "marketplace",
     }

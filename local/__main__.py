@@ -215,6 +215,31 @@ def redrive(args: argparse.Namespace) -> int:
     return 0
 
 
+def status(args: argparse.Namespace) -> int:
+    from local.graph import Graph
+    from local.status import snapshot
+
+    graph_path = Path(args.graph)
+    if not graph_path.exists():
+        print(f"error: no {graph_path}: start the environment first (`python -m local up`)")
+        return 1
+    graph = Graph.load(graph_path)
+    try:
+        while True:
+            screen = snapshot(graph, graph_path.parent / "logs")
+            if args.watch:
+                print("\033[2J\033[H", end="")  # clear the screen, like top
+            print("\n".join(screen), flush=True)
+            if not args.watch:
+                return 0
+            time.sleep(args.interval)
+    except KeyboardInterrupt:
+        return 0
+    except Exception as error:  # botocore's connection errors: nothing is listening
+        print(f"error: {type(error).__name__}: {error} (is `python -m local up` running?)")
+        return 1
+
+
 def _progress(line: str) -> None:
     print(line, flush=True)
 
@@ -328,6 +353,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="graph of the running environment (default: %(default)s)",
     )
     p.set_defaults(run=redrive)
+
+    p = commands.add_parser(
+        "status",
+        help="per function invocations, errors, p95; per queue depth, in flight, age, DLQ",
+        description="Print the service dashboards' figures from the running `up`: per "
+        "function invocations, errors and p95 duration; per queue depth, in-flight messages, "
+        "oldest message age and DLQ depth; the recent failures with their correlation ids. "
+        "--watch refreshes like top (Ctrl-C stops).",
+    )
+    p.add_argument("--watch", action="store_true", help="refresh until Ctrl-C")
+    p.add_argument("--interval", type=float, default=2.0, help="seconds between refreshes")
+    p.add_argument(
+        "--graph",
+        default=str(REPO_GRAPH),
+        help="graph of the running environment (default: %(default)s)",
+    )
+    p.set_defaults(run=status)
     return parser
 
 

@@ -11,6 +11,7 @@ from components.aws_types import (
     BUCKET_CORS,
     HTTP_API,
     KMS_KEY,
+    OAM_SINK_POLICY,
     ROLE,
     ROLE_POLICY_ATTACHMENT,
 )
@@ -223,9 +224,13 @@ def _is_foreign(value: str, stack: StackContext) -> bool:
         return False
     if value in stack.foreign_roles:
         return False
+    if value == stack.monitoring_sink:
+        return False  # the monitoring account's OAM sink: the link's one foreign reference
     return not any(value == t or value.startswith(f"{t}:") for t in stack.producer_topics)
 
 
+LINK_ACTIONS = frozenset({"oam:CreateLink", "oam:UpdateLink"})
+"""What a monitoring sink's policy may grant the environment's service accounts."""
 CONSUMER_ACTIONS = frozenset({"sns:Subscribe", "sns:GetTopicAttributes"})
 """What a producer's topic may grant its consumer accounts: subscribing their own queues,
 and reading the topic (a consumer's `./dev preflight` checks it exists)."""
@@ -258,6 +263,8 @@ def _principal_problem(entry: Any, statement: Mapping[str, Any], stack: StackCon
     account = entry if ACCOUNT_ID.match(entry) else (match["account"] if match else "")
     if not ACCOUNT_ID.match(account) or account == stack.account:
         return None
+    if set(as_list(statement.get("Action"))) <= LINK_ACTIONS and account in stack.linking_accounts:
+        return None  # the monitoring sink admits the environment's service accounts
     consumer_only = set(as_list(statement.get("Action"))) <= CONSUMER_ACTIONS
     if consumer_only and account in stack.consumer_accounts:
         return None
@@ -302,9 +309,10 @@ def resource_star_only_where_needed(
 ) -> list[str]:
     """Allow statements name their resources; ``*`` only for actions that have none.
 
-    KMS key policies are the exception: there ``Resource: "*"`` means the key itself.
+    KMS key policies are the exception: there ``Resource: "*"`` means the key itself (as in
+    an OAM sink policy: the sink).
     """
-    if resource_type == KMS_KEY:
+    if resource_type in (KMS_KEY, OAM_SINK_POLICY):
         return []
     problems = []
     for where, document in policy_documents(props):

@@ -21,8 +21,8 @@ from components.aws_types import (
     TOPIC,
 )
 from components.naming import parse_stack_name, topic_arn
-from components.settings import load_settings
-from services.contracts.catalogue import SERVICES, consumers_of
+from components.settings import MONITORING, load_settings
+from services.contracts.catalogue import PLATFORM_TEAM, SERVICES, ServiceSpec, consumers_of
 
 
 class _Unknown:
@@ -113,6 +113,10 @@ class StackContext:
     """Browser origins the environment allows CORS for (``marketplace:webOrigins``)."""
     deploy_role: str = ""
     """ARN of the role the stack's provider deploys as (``marketplace:deployRoleName``)."""
+    monitoring_sink: str = ""
+    """The monitoring account's OAM sink the service links to (``marketplace:monitoring``)."""
+    linking_accounts: frozenset[str] = frozenset()
+    """Accounts the monitoring stack's sink admits: the environment's service accounts."""
     foreign_roles: frozenset[str] = frozenset()
     """Roles in other accounts the settings declare the service's functions may assume (the
     notification service's address lookup role in the identity account)."""
@@ -153,7 +157,8 @@ def stack_context(stack: str, get: Callable[[str], Any]) -> StackContext:
     """The context of ``stack`` from its ``marketplace:*`` config (``get("accounts")``...)."""
     name = parse_stack_name(stack)
     settings = load_settings(name.env, get)
-    spec = SERVICES[name.service]
+    # The monitoring stack is the platform team's and subscribes to nothing.
+    spec = SERVICES.get(name.service) or ServiceSpec(name.service, PLATFORM_TEAM)
     return StackContext(
         stack=stack,
         service=name.service,
@@ -165,6 +170,10 @@ def stack_context(stack: str, get: Callable[[str], Any]) -> StackContext:
         consumer_accounts=frozenset(settings.account_of(c) for c in consumers_of(name.service)),
         web_origins=frozenset(settings.web_origins),
         deploy_role=settings.deploy_role_arn(name.service),
+        monitoring_sink=(settings.monitoring.sink_arn or "") if settings.monitoring else "",
+        linking_accounts=frozenset(
+            settings.account_of(s) for s in SERVICES if name.service == MONITORING
+        ),
         foreign_roles=frozenset(
             [settings.notification.lookup_role_arn]
             if name.service == "notification" and settings.notification

@@ -105,6 +105,7 @@ from policy.stack_rules import (
     functions_have_log_groups,
     one_explicit_provider,
     queues_have_dead_letter_queues,
+    service_has_dashboard,
 )
 
 
@@ -227,6 +228,11 @@ RULES: tuple[ResourceRule | StackRule, ...] = (
         "aws-provider-deploy-role",
         "The AWS provider assumes the service's deploy role, in the environment's region.",
         provider_assumes_deploy_role,
+    ),
+    StackRule(
+        "cloudwatch-service-dashboard",
+        "Every service stack has its CloudWatch dashboard.",
+        service_has_dashboard,
     ),
     StackRule(
         "aws-one-explicit-provider",

@@ -10,6 +10,7 @@ from components.aws_types import (
     BUCKET_NOTIFICATION,
     BUCKET_POLICY,
     BUCKET_TYPES,
+    DASHBOARD,
     EVENT_INVOKE_CONFIG,
     EVENT_SOURCE_MAPPING,
     EVENT_TARGET,
@@ -262,6 +263,25 @@ def one_explicit_provider(
             f"({', '.join(p.name for p in providers) or 'none'}), expected exactly one. Fix: "
             "create one aws.Provider (__main__.deployment_provider) and pass it to every "
             "resource; default providers are disabled.",
+        )
+    ]
+
+
+def service_has_dashboard(
+    resources: Sequence[StackResource], stack: StackContext
+) -> list[Violation]:
+    """A service stack has its dashboard (``marketplace-<env>-<service>-dashboard``)."""
+    expected = f"marketplace-{stack.env}-{stack.service}-dashboard"
+    names = [d.props.get("dashboardName") for d in _of_type(resources, DASHBOARD)]
+    if expected in names or any(is_unknown(n) for n in names):
+        return []
+    return [
+        Violation(
+            stack.stack,
+            f"{stack.stack}: no CloudWatch dashboard {expected} (found: "
+            f"{', '.join(map(str, names)) or 'none'}). Fix: build the service from "
+            "components.service.ServiceComponent, whose register_outputs adds it "
+            "(components.dashboard).",
         )
     ]
 

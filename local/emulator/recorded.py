@@ -30,6 +30,7 @@ RECORDED_TYPES = frozenset(
         aws_types.PUBLIC_KEY,
         aws_types.KEY_GROUP,
         aws_types.METRIC_ALARM,
+        aws_types.DASHBOARD,
     }
 )
 """Types the emulator cannot run: recorded with their properties, served by the runtime."""

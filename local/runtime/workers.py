@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from local.program import REPO_ROOT
+from local.runtime.invocation_log import INVOCATIONS_FILE, InvocationLog
 
 EXITED = ""
 """What the reader hands over when the worker's stdout closes (the process ended)."""
@@ -277,6 +278,8 @@ class FunctionRuntime:
         for worker in self.workers:
             self._idle.put(worker)
         self.invocations = itertools.count()
+        self.log = InvocationLog(log_dir / INVOCATIONS_FILE) if log_dir else None
+        """Every outcome, for ``python -m local status`` (local/status.py)."""
 
     def start(self) -> None:
         """Warm every worker (imports happen now, not on the first request)."""
@@ -296,11 +299,16 @@ class FunctionRuntime:
     def invoke(self, event: Any, request_id: str | None = None) -> Invocation:
         """Run on the first idle worker (waits while all are busy, like reserved concurrency)."""
         worker = self._idle.get()
+        request_id = request_id or str(uuid.uuid4())
         try:
             next(self.invocations)
-            return worker.invoke(event, request_id)
+            outcome = worker.invoke(event, request_id)
         finally:
             self._idle.put(worker)
+        if self.log is not None:
+            error = "" if outcome.ok else outcome.describe()
+            self.log.record(self.spec.name, outcome.ok, outcome.duration_ms, request_id, error)
+        return outcome
 
 
 def _start_into(worker: Worker, errors: list[Exception]) -> None:

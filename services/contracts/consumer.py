@@ -14,6 +14,7 @@ from typing import Any
 
 from services.contracts.catalogue import EVENT_TYPES
 from services.contracts.envelope import ENVELOPE_VERSION, Envelope
+from services.contracts.flow_metrics import record_consumed
 from services.contracts.schemas import ENVELOPE, SchemaViolation, validate
 
 
@@ -37,7 +38,9 @@ def envelope_from_record(record: Mapping[str, Any]) -> Envelope:
     if isinstance(parsed, dict) and parsed.get("Type") == "Notification" and "Message" in parsed:
         # Non-raw delivery wraps the envelope in an SNS notification document.
         parsed = _parse_json(parsed["Message"], "SNS notification Message")
-    return envelope_from_dict(parsed)
+    envelope = envelope_from_dict(parsed)
+    record_consumed(envelope.type)
+    return envelope
 
 
 def envelope_from_dict(body: Any) -> Envelope:

@@ -14,6 +14,7 @@ import boto3
 
 from services.contracts.catalogue import EVENT_TYPES, SERVICES, producer_of
 from services.contracts.envelope import Envelope, new_envelope
+from services.contracts.flow_metrics import record_published
 from services.contracts.schemas import SchemaViolation, validate
 
 
@@ -85,4 +86,5 @@ class EventPublisher:
             Message=envelope.to_json(),
             MessageAttributes=message_attributes(event_type),
         )
+        record_published(self.source, event_type)
         return envelope
