@@ -19,16 +19,15 @@ from typing import Annotated, Any
 
 import boto3
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.config import Config
 
-from services.common.http import BadRequest, DomainError, caller_id, register_error_handlers
+from services.common.http import BadRequest, DomainError, caller_id
 from services.contracts.publisher import EventPublisher
 from services.upload import review, uploads
-from services.upload.conventions import CORRELATION_PATH, JWT_SCHEME
+from services.upload.conventions import CORRELATION_PATH, http_app
 from services.upload.manifest import REVIEW_URL_TTL_SECONDS
 from services.upload.models import ApproveReview, RejectReview, ReviewItem, ReviewPage
 from services.upload.store import UploadStore
@@ -45,18 +44,11 @@ metrics = Metrics()
 store = UploadStore(boto3.resource("dynamodb").Table(os.environ["TABLE_NAME"]))
 publisher = EventPublisher(os.environ["EVENTS_TOPIC_ARN"], source="upload")
 
-app = APIGatewayHttpResolver(enable_validation=True)
-app.configure_openapi(
-    title="Upload admin API",
-    version="1.0.0",
-    description=(
-        "Moderators review uploads waiting IN_REVIEW and approve or reject them. Every route "
-        f"requires membership of the identity provider's admin group (claim {GROUPS_CLAIM})."
-    ),
-    security_schemes={"jwt": JWT_SCHEME},
-    security=[{"jwt": []}],
+app = http_app(
+    "Upload admin API",
+    "Moderators review uploads waiting IN_REVIEW and approve or reject them. Every route "
+    f"requires membership of the identity provider's admin group (claim {GROUPS_CLAIM}).",
 )
-register_error_handlers(app)
 
 
 class Forbidden(DomainError):

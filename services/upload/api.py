@@ -13,7 +13,6 @@ from typing import Annotated, Any
 
 import boto3
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -25,11 +24,10 @@ from services.common.http import (
     NotFound,
     caller_id,
     correlation_id,
-    register_error_handlers,
 )
 from services.contracts.publisher import EventPublisher
 from services.upload import uploads
-from services.upload.conventions import CORRELATION_PATH, JWT_SCHEME
+from services.upload.conventions import CORRELATION_PATH, http_app
 from services.upload.models import CreatedUpload, CreateUpload, PresignedPost, Upload, UploadPage
 from services.upload.store import UploadStore, publish_pending
 
@@ -47,15 +45,9 @@ metrics = Metrics()
 store = UploadStore(boto3.resource("dynamodb").Table(os.environ["TABLE_NAME"]))
 publisher = EventPublisher(os.environ["EVENTS_TOPIC_ARN"], source="upload")
 
-app = APIGatewayHttpResolver(enable_validation=True)
-app.configure_openapi(
-    title="Upload API",
-    version="1.0.0",
-    description="Photographers request upload URLs for originals and manage their uploads.",
-    security_schemes={"jwt": JWT_SCHEME},
-    security=[{"jwt": []}],
+app = http_app(
+    "Upload API", "Photographers request upload URLs for originals and manage their uploads."
 )
-register_error_handlers(app)
 
 
 @cache
