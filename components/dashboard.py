@@ -177,29 +177,24 @@ def observed(
     Reading the component's own building blocks, rather than restating them, is what keeps
     every widget pointing at a resource of the stack, for services added later too.
     """
+    parts = list(parts)
     functions: list[Function] = []
     queues: list[ObservedQueue] = []
-    alarms: list[pulumi.Input[str]] = []
     api: HttpApi | None = None
     distributions: list[tuple[pulumi.Input[str], pulumi.Input[str]]] = []
     for part in _flattened(parts):
         if isinstance(part, Function) and part not in functions:
             functions.append(part)
-            alarms += [a.arn for a in part.alarms]
         elif isinstance(part, HttpApi):
             api = part
         elif isinstance(part, WorkQueue | EventSubscription):
             work = part.work_queue if isinstance(part, EventSubscription) else part
             queues.append(ObservedQueue(work.queue.name, work.dlq.name, work.queue.name))
-            alarms.append(work.alarm.arn)
-        elif isinstance(part, aws.cloudwatch.MetricAlarm):
-            alarms.append(part.arn)  # a service's own alarm (upload's circuit breaker)
         elif isinstance(part, Cdn):
             label = part.distribution.comment.apply(lambda comment: comment or "cdn")
             distributions.append((label, part.distribution.id))
         elif isinstance(part, StreamSource):
             queues.append(ObservedQueue(part.failures.name, part.failures.name))
-            alarms.append(part.alarm.arn)
     return ServiceDashboardArgs(
         context,
         functions,
@@ -207,8 +202,22 @@ def observed(
         routes if api else (),
         queues,
         distributions=distributions,
-        alarm_arns=alarms,
+        alarm_arns=[a.arn for a in _alarms(parts, set())],
     )
+
+
+def _alarms(parts: Iterable[object], seen: set[int]) -> list[aws.cloudwatch.MetricAlarm]:
+    """Every alarm among ``parts`` and inside the components among them, at any depth."""
+    found = []
+    for part in _flattened(parts):
+        if id(part) in seen:
+            continue
+        seen.add(id(part))
+        if isinstance(part, aws.cloudwatch.MetricAlarm):
+            found.append(part)
+        elif isinstance(part, pulumi.ComponentResource):
+            found += _alarms(vars(part).values(), seen)
+    return found
 
 
 def _flattened(parts: Iterable[object]) -> Iterator[object]:
