@@ -37,7 +37,7 @@ processor = BatchProcessor(event_type=EventType.SQS)
 store = NotificationStore(boto3.resource("dynamodb").Table(TABLE_NAME))
 
 
-def record(feedback: Feedback) -> str:
+def keep(feedback: Feedback) -> str:
     """Keep the feedback once; suppress the user's e-mails when it says to."""
     fields = {"type": feedback.kind, "detail": feedback.detail, "eventId": feedback.event_id}
     if not store.record_feedback(feedback.user_id, feedback.time, feedback.message_id, fields):
@@ -50,11 +50,11 @@ def record(feedback: Feedback) -> str:
 
 
 @tracer.capture_method
-def record_handler(sqs_record: SQSRecord) -> str:
-    feedback = parse_feedback(sqs_record.body)
+def record_handler(record: SQSRecord) -> str:
+    feedback = parse_feedback(record.body)
     if feedback is None:
         return "ignored"
-    outcome = record(feedback)
+    outcome = keep(feedback)
     metrics.add_metric(name=f"Feedback{feedback.kind}", unit=MetricUnit.Count, value=1)
     logger.info("feedback", extra={"outcome": outcome, "kind": feedback.kind})
     return outcome
