@@ -1,4 +1,4 @@
-"""python -m bench [run] | imports | cost | ablation: see bench/__init__.py, BENCHMARKS.md."""
+"""python -m bench [run] | imports | cost | ablation | search: bench/__init__.py, BENCHMARKS.md."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bench import images, report, runner, settings
 
-SUBCOMMANDS = ("run", "imports", "cost", "ablation")
+SUBCOMMANDS = ("run", "imports", "cost", "ablation", "search")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,6 +27,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench import ablation
 
         return ablation.main(argv)
+    if command == "search":
+        from bench import search
+
+        return search.main(argv)
     return run(argv)
 
 

@@ -57,6 +57,12 @@ def entry_items(image: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     return {entry_sk(p): _entry(common, p, scores) for p in terms.partitions(image_terms)}
 
 
+def entry_item(image: Mapping[str, Any], partition: str) -> dict[str, Any]:
+    """One entry of a published image (what ``entry_items`` holds under that partition)."""
+    common = _common(image, index.image_terms(image))
+    return _entry(common, partition, terms.word_scores(image))
+
+
 def _common(image: Mapping[str, Any], image_terms: list[str]) -> dict[str, Any]:
     image_id, popularity = str(image["imageId"]), int(image.get("popularity", 0))
     return {

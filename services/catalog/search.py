@@ -100,33 +100,52 @@ def search(store: CatalogStore, query: SearchQuery, cursor: str | None) -> Searc
     """One page of published images matching the query, in its sort order."""
     if cursor:
         position = cursors.decode(cursor, query.fingerprint, query.index_name)
-        plan = plan_from_position(query, position)
-        return _read(store, query, plan, position.key)
-    found = plan_search(store, query)
-    return SearchPage(items=[]) if found is None else _read(store, query, found, None)
+        return _read(store, query, plan_from_position(query, position), position.key)
+    plan = plan_search(store, query)
+    page = SearchPage(items=[]) if plan is None else _read(store, query, plan, None)
+    if not page.items and query.prefix is not None:
+        # the last word, taken whole, found nothing: it may be the start of a longer word
+        plan = plan_search(store, query, complete_prefix=True)
+        page = SearchPage(items=[]) if plan is None else _read(store, query, plan, None)
+    return page
 
 
-def plan_search(store: CatalogStore, query: SearchQuery) -> Plan | None:
+def plan_search(
+    store: CatalogStore, query: SearchQuery, complete_prefix: bool = False
+) -> Plan | None:
     """The cheapest partition for the query; None when no image can match."""
     required = query.fixed_terms
     if query.prefix is not None:
-        completed = complete(store, query.prefix, required)
-        if completed is None:
+        typed = terms.term(terms.WORD, text.stem(query.prefix))
+        completed = complete(store, query.prefix) if complete_prefix else typed
+        if completed is None or (completed == typed and complete_prefix):
             return None
         required = list(dict.fromkeys([*required, completed]))
-    if not required:
-        return Plan(terms.ALL, (), 1.0)
+    relevance = query.sort == "relevance"
+    whole = covering(required, relevance)
+    if whole is not None:  # one partition is exactly the query: no statistics needed
+        return Plan(whole, (), 1.0)
     counts = store.term_counts([*required, terms.ALL])
     if any(counts[t] == 0 for t in required):
         return None
-    return choose(required, counts, relevance=query.sort == "relevance")
+    return choose(required, counts, relevance)
 
 
-def complete(store: CatalogStore, prefix: str, required: list[str]) -> str | None:
-    """The word a typed prefix stands for: itself if indexed, else its most used completion."""
-    exact = terms.term(terms.WORD, text.stem(prefix))
-    if store.term_counts([exact])[exact] > 0:
-        return exact
+def covering(required: list[str], relevance: bool) -> str | None:
+    """The partition holding exactly the images with every required term, if one is indexed."""
+    if not required:
+        return terms.ALL
+    if len(required) == 1:
+        found = required[0]
+    elif len(required) == 2 and terms.pairable(*required):
+        found = terms.pair(*required)
+    else:
+        return None
+    return found if terms.has_words(found) or not relevance else None
+
+
+def complete(store: CatalogStore, prefix: str) -> str | None:
+    """The most used indexed word starting with a typed prefix."""
     found = store.completions(terms.term(terms.WORD, prefix), COMPLETIONS)
     best = max(found.items(), key=lambda pair: (pair[1], pair[0]), default=None)
     return None if best is None or best[1] == 0 else best[0]

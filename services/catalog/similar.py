@@ -20,8 +20,8 @@ from services.catalog import entries, index, terms
 from services.catalog.search import summary
 from services.catalog.store import CatalogStore
 
-MAX_CANDIDATES = 10
-"""Terms of the image whose counts are read to choose the partition."""
+MAX_CANDIDATES = 5
+"""Terms of the image whose counts are read to choose the partition (its first tags)."""
 PALETTE_COLOURS = 3
 """Dominant colours compared."""
 
@@ -32,7 +32,7 @@ def similar_images(store: CatalogStore, image_id: str, limit: int) -> list[dict[
     if image is None or image.get("status") != index.PUBLISHED:
         return None
     own = index.image_terms(image)
-    shared = [t for t in own if terms.kind(t) == terms.TAG]
+    shared = [terms.term(terms.TAG, t) for t in image.get("tags") or ()]
     if len(shared) < 2:
         shared += [t for t in own if terms.kind(t) == terms.WORD]
     shared = shared[:MAX_CANDIDATES]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 TOKEN = re.compile(r"[a-z0-9]+")
 MAX_WORD_LENGTH = 40
@@ -25,10 +26,13 @@ _KEEP = frozenset({"glass", "grass", "moss", "bus", "gas", "lens", "news", "seri
 
 def fold(text: str) -> str:
     """Lowercase without accents: ``"Crème Brûlée"`` -> ``"creme brulee"``."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """The singular of an English plural, by its ending; other words unchanged."""
     if len(word) <= 3 or word in _KEEP or word.endswith(("ss", "us", "is")):
