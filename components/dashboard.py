@@ -308,27 +308,33 @@ def graph(title: str, region: str, metrics: list[list[Any]], **properties: Any) 
     }
 
 
+Row = tuple[Dimensions, pulumi.Input[str]]
+"""One resource on a widget: its metric dimensions and its label."""
+
+
+def lines(namespace: str, metric_name: str, stat: str, rows: Sequence[Row]) -> list[list[Any]]:
+    """The same metric of each resource of ``rows``, one line each."""
+    return [
+        metric(namespace, metric_name, dimensions, stat=stat, label=label)
+        for dimensions, label in rows
+    ]
+
+
 def api_widgets(
     region: str, api_id: pulumi.Input[str], routes: Sequence[RouteSpec]
 ) -> list[dict[str, Any]]:
     """Requests, 4xx, 5xx and p95 latency of each route (the stage's detailed metrics)."""
 
+    rows: list[Row] = [
+        (
+            (("ApiId", api_id), ("Method", r.method), ("Resource", r.path), ("Stage", STAGE)),
+            r.key,
+        )
+        for r in routes
+    ]
+
     def per_route(metric_name: str, stat: str) -> list[list[Any]]:
-        return [
-            metric(
-                "AWS/ApiGateway",
-                metric_name,
-                (
-                    ("ApiId", api_id),
-                    ("Method", r.method),
-                    ("Resource", r.path),
-                    ("Stage", STAGE),
-                ),
-                stat=stat,
-                label=r.key,
-            )
-            for r in routes
-        ]
+        return lines("AWS/ApiGateway", metric_name, stat, rows)
 
     return [
         graph("API requests per route", region, per_route("Count", "Sum")),
@@ -343,17 +349,10 @@ def function_widgets(region: str, functions: Sequence[Function]) -> list[dict[st
     if not functions:
         return []
 
-    def each(metric_name: str, stat: str, suffix: str = "") -> list[list[Any]]:
-        return [
-            metric(
-                "AWS/Lambda",
-                metric_name,
-                (("FunctionName", f.function_name),),
-                stat=stat,
-                label=f"{f.purpose}{suffix}",
-            )
-            for f in functions
-        ]
+    rows: list[Row] = [((("FunctionName", f.function_name),), f.purpose) for f in functions]
+
+    def each(metric_name: str, stat: str) -> list[list[Any]]:
+        return lines("AWS/Lambda", metric_name, stat, rows)
 
     return [
         graph("Function invocations", region, each("Invocations", "Sum")),
@@ -368,30 +367,15 @@ def queue_widgets(region: str, queues: Sequence[ObservedQueue]) -> list[dict[str
     """Depth, in flight and oldest message of each work queue; depth of every DLQ."""
     if not queues:
         return []
-    worked = [q for q in queues if q.queue_name is not None]
+    worked: list[Row] = [
+        ((("QueueName", q.queue_name),), q.label) for q in queues if q.queue_name is not None
+    ]
 
     def each(metric_name: str) -> list[list[Any]]:
-        return [
-            metric(
-                "AWS/SQS",
-                metric_name,
-                (("QueueName", q.queue_name),),  # type: ignore[arg-type]
-                stat="Maximum",
-                label=q.label,
-            )
-            for q in worked
-        ]
+        return lines("AWS/SQS", metric_name, "Maximum", worked)
 
-    dlqs = [
-        metric(
-            "AWS/SQS",
-            "ApproximateNumberOfMessagesVisible",
-            (("QueueName", q.dlq_name),),
-            stat="Maximum",
-            label=q.dlq_name,
-        )
-        for q in queues
-    ]
+    dead: list[Row] = [((("QueueName", q.dlq_name),), q.dlq_name) for q in queues]
+    dlqs = lines("AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", dead)
     widgets = [graph("Dead-letter queue depth (alarms above 0)", region, dlqs)]
     if worked:
         widgets = [
@@ -410,17 +394,13 @@ def cdn_widgets(
     if not distributions:
         return []
 
+    rows: list[Row] = [
+        ((("DistributionId", distribution), ("Region", "Global")), label)
+        for label, distribution in distributions
+    ]
+
     def each(metric_name: str, stat: str) -> list[list[Any]]:
-        return [
-            metric(
-                "AWS/CloudFront",
-                metric_name,
-                (("DistributionId", distribution), ("Region", "Global")),
-                stat=stat,
-                label=label,
-            )
-            for label, distribution in distributions
-        ]
+        return lines("AWS/CloudFront", metric_name, stat, rows)
 
     return [
         graph("CDN requests", CLOUDFRONT_REGION, each("Requests", "Sum")),
