@@ -183,15 +183,23 @@ def down(args: argparse.Namespace) -> int:
     return 0
 
 
-def redrive(args: argparse.Namespace) -> int:
+def _running_graph(path: str) -> Any:
+    """The running environment's graph (``local.graph.Graph``), or None having said why."""
     from local.graph import Graph
-    from local.redrive import dead_letter_queues, redrive, report, select
 
-    graph_path = Path(args.graph)
+    graph_path = Path(path)
     if not graph_path.exists():
         print(f"error: no {graph_path}: start the environment first (`python -m local up`)")
+        return None
+    return Graph.load(graph_path)
+
+
+def redrive(args: argparse.Namespace) -> int:
+    from local.redrive import dead_letter_queues, redrive, report, select
+
+    graph = _running_graph(args.graph)
+    if graph is None:
         return 1
-    graph = Graph.load(graph_path)
     queues = dead_letter_queues(graph)
     try:
         chosen = queues if args.all else select(queues, args.queue) if args.queue else []
@@ -216,17 +224,14 @@ def redrive(args: argparse.Namespace) -> int:
 
 
 def status(args: argparse.Namespace) -> int:
-    from local.graph import Graph
     from local.status import snapshot
 
-    graph_path = Path(args.graph)
-    if not graph_path.exists():
-        print(f"error: no {graph_path}: start the environment first (`python -m local up`)")
+    graph = _running_graph(args.graph)
+    if graph is None:
         return 1
-    graph = Graph.load(graph_path)
     try:
         while True:
-            screen = snapshot(graph, graph_path.parent / "logs")
+            screen = snapshot(graph, Path(args.graph).parent / "logs")
             if args.watch:
                 print("\033[2J\033[H", end="")  # clear the screen, like top
             print("\n".join(screen), flush=True)
