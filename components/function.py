@@ -1,4 +1,12 @@
-"""A Lambda function with its own least-privilege role, log group, tracing and alarms."""
+"""A Lambda function with its own least-privilege role, log group, tracing and alarms.
+
+Every deploy publishes a version, and callers invoke the ``live`` alias, never ``$LATEST``:
+an event source or API keeps calling the version the alias names while a new one is rolled
+out. Who moves the alias depends on the environment's deployment preference
+(``Settings.deployment_of``): ``AllAtOnce`` lets ``pulumi up`` point it at the new version;
+any CodeDeploy shift leaves it to CodeDeploy (components.deployment), so Pulumi ignores the
+alias' version after creating it, or the next ``pulumi up`` would undo a shift or a rollback.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +18,7 @@ import pulumi_aws as aws
 from components.alarms import metric_alarm
 from components.context import ServiceContext
 from components.iam import Statement, assume_role_policy, policy_document
+from components.settings import ALL_AT_ONCE
 from services.contracts.manifest import Sizing
 
 DEFAULT_SIZING = Sizing()
@@ -17,6 +26,8 @@ DEFAULT_SIZING = Sizing()
 RUNTIME = "python3.13"
 ARCHITECTURE = "arm64"
 """Graviton: about 20 % cheaper per GB-second than x86 for the same work."""
+ALIAS = "live"
+"""The alias every caller invokes (API integrations, event source mappings, permissions)."""
 
 
 @dataclass
@@ -61,10 +72,22 @@ class Function(pulumi.ComponentResource):
         self.role = self._create_role()
         self.policy = self._create_policy()
         self.function = self._create_function(sizing.reserved_concurrency)
+        self.deployment = args.context.settings.deployment_of(args.context.service)
+        """``AllAtOnce`` or the CodeDeploy shift that moves the alias (settings)."""
+        self.alias = self._create_alias()
         self.alarms = self._create_alarms()
         self.arn = self.function.arn
         self.name = self.function.name
-        self.register_outputs({"arn": self.arn, "roleArn": self.role.arn})
+        self.alias_arn = self.alias.arn
+        """What callers invoke: ``<function ARN>:live``."""
+        self.register_outputs(
+            {"arn": self.arn, "aliasArn": self.alias_arn, "roleArn": self.role.arn}
+        )
+
+    @property
+    def shifted_by_codedeploy(self) -> bool:
+        """Whether CodeDeploy, not Pulumi, moves the alias to a new version."""
+        return self.deployment != ALL_AT_ONCE
 
     def _create_log_group(self) -> aws.cloudwatch.LogGroup:
         return aws.cloudwatch.LogGroup(
@@ -124,6 +147,8 @@ class Function(pulumi.ComponentResource):
             layers=args.layers,
             memory_size=self.memory_mb,
             timeout=self.timeout_seconds,
+            # Every change of code or configuration publishes a version for the alias.
+            publish=True,
             reserved_concurrent_executions=args.reserved_concurrency
             if reserved_concurrency is None
             else reserved_concurrency,
@@ -134,6 +159,18 @@ class Function(pulumi.ComponentResource):
             ),
             # The role's policy must exist before the first invocation can log or trace.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.policy, self.log_group]),
+        )
+
+    def _create_alias(self) -> aws.lambda_.Alias:
+        """``live`` -> the published version; under CodeDeploy only at creation (see module)."""
+        ignore = ["functionVersion"] if self.shifted_by_codedeploy else []
+        return aws.lambda_.Alias(
+            f"{self._name}-alias",
+            name=ALIAS,
+            function_name=self.function.name,
+            function_version=self.function.version,
+            description=f"What every caller invokes; new versions take traffic: {self.deployment}",
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=ignore),
         )
 
     def _create_alarms(self) -> list[aws.cloudwatch.MetricAlarm]:

@@ -9,7 +9,7 @@ import pulumi_aws as aws
 
 from components.context import ServiceContext
 from components.cors import api_cors
-from components.function import Function
+from components.function import ALIAS, Function
 from components.iam import stable_json
 from services.contracts.manifest import Route as RouteSpec
 from services.contracts.manifest import Throttling
@@ -120,7 +120,8 @@ class HttpApi(pulumi.ComponentResource):
                 f"{self._name}-{purpose}-integration",
                 api_id=self.api.id,
                 integration_type="AWS_PROXY",
-                integration_uri=function.arn,
+                # The alias, never $LATEST: a version takes requests only once it is live.
+                integration_uri=function.alias_arn,
                 payload_format_version="2.0",
                 timeout_milliseconds=min(29_000, function.timeout_seconds * 1000),
                 opts=self._child(),
@@ -129,6 +130,7 @@ class HttpApi(pulumi.ComponentResource):
                 f"{self._name}-{purpose}-invoke",
                 action="lambda:InvokeFunction",
                 function=function.name,
+                qualifier=ALIAS,
                 principal="apigateway.amazonaws.com",
                 source_arn=self.api.execution_arn.apply(lambda arn: f"{arn}/*/*"),
                 opts=self._child(),

@@ -18,6 +18,7 @@ import pulumi_aws as aws
 
 from components.alarms import AlarmTopic, AlarmTopicArgs
 from components.context import ServiceContext
+from components.deployment import TrafficShifting, TrafficShiftingArgs
 from components.dashboard import ServiceDashboard, observed
 from components.event_subscription import EventSubscription, EventSubscriptionArgs
 from components.event_topic import EventTopic, EventTopicArgs
@@ -102,13 +103,25 @@ class ServiceComponent(pulumi.ComponentResource):
         super().register_outputs(outputs)
 
     def _create_functions(self) -> dict[str, Function]:
-        """Every function of the manifest, by purpose, in manifest order."""
+        """Every function of the manifest, by purpose, in manifest order (and their shifting)."""
         grants = self._grants()
         environment = self._environment()
-        return {
+        functions = {
             spec.purpose: self._function(spec, grants, environment)
             for spec in self.MANIFEST.functions
         }
+        self.traffic_shifting = self._create_traffic_shifting(functions)
+        return functions
+
+    def _create_traffic_shifting(self, functions: Mapping[str, Function]) -> TrafficShifting | None:
+        """CodeDeploy groups moving the ``live`` aliases, unless the service deploys AllAtOnce."""
+        if not any(f.shifted_by_codedeploy for f in functions.values()):
+            return None
+        return TrafficShifting(
+            f"{self._name}-shifting",
+            TrafficShiftingArgs(self.context, list(functions.values())),
+            opts=self._child(),
+        )
 
     def _function(
         self,

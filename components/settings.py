@@ -49,6 +49,21 @@ PLACEHOLDER_ACCOUNT = re.compile(r"^(\d)\1{11}$")
 """``111111111111``-style account ids: the documented placeholders of Pulumi.dev/prod.yaml."""
 PLACEHOLDER_EMAIL_DOMAINS = ("example.com", "example.org", "example.net")
 """RFC 2606 domains: nobody receives mail there."""
+ALL_AT_ONCE = "AllAtOnce"
+"""Deployment preference: the alias moves to the new version in ``pulumi up`` (no CodeDeploy)."""
+TRAFFIC_SHIFTS = (
+    "Canary10Percent5Minutes",
+    "Canary10Percent10Minutes",
+    "Canary10Percent15Minutes",
+    "Canary10Percent30Minutes",
+    "Linear10PercentEvery1Minute",
+    "Linear10PercentEvery2Minutes",
+    "Linear10PercentEvery3Minutes",
+    "Linear10PercentEvery10Minutes",
+)
+"""CodeDeploy's predefined Lambda configurations (``CodeDeployDefault.Lambda<name>``)."""
+DEFAULT_PROD_SHIFT = "Canary10Percent5Minutes"
+"""Without ``marketplace:deploymentPreference``: prod shifts 10 % for 5 min, others all at once."""
 
 
 class SettingsError(ValueError):
@@ -296,6 +311,8 @@ class Settings(_Model):
     sizing: dict[str, dict[str, FunctionSizing]] = Field(default_factory=dict)
     web_origins: tuple[str, ...] = ()
     """Browser origins allowed to call the APIs and POST uploads (CORS). Default: none."""
+    deployment_preference: dict[str, str] = Field(default_factory=dict)
+    """How a new function version takes traffic: ``{default|<service>: AllAtOnce|<shift>}``."""
     notification: Notification | None = None
     """Mail settings of the notification service (required by ``notification-<env>`` only)."""
     permissions_boundary_name: RoleName = "marketplace-boundary"
@@ -354,6 +371,19 @@ class Settings(_Model):
             raise ValueError(f"lists an origin twice: {value!r}")
         return value
 
+    @field_validator("deployment_preference", mode="before")
+    @classmethod
+    def _deployment_preference(cls, value: Any) -> Any:
+        if not isinstance(value, Mapping):
+            raise ValueError("must map default or a service name to a deployment preference")
+        choices = (ALL_AT_ONCE, *TRAFFIC_SHIFTS)
+        for name, preference in value.items():
+            if name != "default" and name not in SERVICES:
+                raise ValueError(f".{name}: unknown service (use default or a service name)")
+            if preference not in choices:
+                raise ValueError(f".{name} must be one of {', '.join(choices)}, got {preference!r}")
+        return value
+
     def account_of(self, service: str) -> str:
         if service == MONITORING:
             if self.monitoring is None:
@@ -383,6 +413,12 @@ class Settings(_Model):
 
     def function_sizing(self, service: str, function: str) -> FunctionSizing:
         return self.sizing.get(service, {}).get(function, FunctionSizing())
+
+    def deployment_of(self, service: str) -> str:
+        """``AllAtOnce`` or the CodeDeploy shift for ``service``'s new function versions."""
+        fallback = DEFAULT_PROD_SHIFT if self.env == "prod" else ALL_AT_ONCE
+        preference = self.deployment_preference
+        return preference.get(service) or preference.get("default") or fallback
 
 
 def _origin_problem(origin: Any) -> str | None:

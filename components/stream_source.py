@@ -82,7 +82,7 @@ class StreamSource(pulumi.ComponentResource):
         self.mapping = aws.lambda_.EventSourceMapping(
             f"{name}-mapping",
             event_source_arn=stream_arn,
-            function_name=args.consumer.arn,
+            function_name=args.consumer.alias_arn,  # the alias, never $LATEST
             starting_position="TRIM_HORIZON",
             batch_size=args.batch_size,
             function_response_types=["ReportBatchItemFailures"],

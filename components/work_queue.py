@@ -139,7 +139,8 @@ class WorkQueue(pulumi.ComponentResource):
         return aws.lambda_.EventSourceMapping(
             f"{self._name}-mapping",
             event_source_arn=self.queue.arn,
-            function_name=args.consumer.arn,
+            # The alias: the mapping keeps invoking the live version during a shift.
+            function_name=args.consumer.alias_arn,
             batch_size=args.batch_size,
             maximum_batching_window_in_seconds=args.batching_window_seconds,
             function_response_types=["ReportBatchItemFailures"],

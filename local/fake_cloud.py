@@ -68,7 +68,11 @@ class FakeCloud(RecordingMocks):
             rid = name
         elif typ == aws_types.FUNCTION:
             extra = made_up.function_arns(region, acct, name)
+            extra["version"] = "1" if inputs.get("publish") else "$LATEST"
             rid = name
+        elif typ == aws_types.FUNCTION_ALIAS:
+            extra = made_up.function_arns(region, acct, inputs["functionName"], name)
+            rid = extra["arn"]
         elif typ == aws_types.LAYER_VERSION:
             layer = inputs.get("layerName", args.name)
             extra = {"arn": f"{made_up.layer_arn(region, acct, layer)}:1", "version": "1"}

@@ -202,7 +202,8 @@ def _add_service_edges(
     for mapping in _of(resources, T_MAPPING):
         inputs = mapping["inputs"]
         source = inputs["eventSourceArn"]
-        target = by_arn.get(str(inputs["functionName"]), "")
+        # Mappings invoke the function's alias (<function ARN>:live): the node is the function.
+        target = by_arn.get(":".join(str(inputs["functionName"]).split(":")[:7]), "")
         if "/stream/" in source:
             table = by_arn.get(source.split("/stream/")[0], "")
             diagram.link(table, target, "stream")

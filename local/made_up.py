@@ -21,9 +21,12 @@ def arn(service: str, region: str, account: str, resource: str) -> str:
     return f"arn:aws:{service}:{region}:{account}:{resource}"
 
 
-def function_arns(region: str, account: str, name: str) -> dict[str, str]:
-    """A Lambda function's ``arn`` and the ``invokeArn`` API Gateway integrations use."""
-    function = arn("lambda", region, account, f"function:{name}")
+def function_arns(
+    region: str, account: str, name: str, qualifier: str | None = None
+) -> dict[str, str]:
+    """A Lambda function's (or its alias' or version's) ``arn`` and ``invokeArn``."""
+    suffix = f":{qualifier}" if qualifier else ""
+    function = arn("lambda", region, account, f"function:{name}{suffix}")
     invoke = f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{function}/invocations"
     return {"arn": function, "invokeArn": invoke}
 

@@ -332,12 +332,14 @@ def resource_star_only_where_needed(
 
 
 LAMBDA_PRINCIPAL = {"Service": "lambda.amazonaws.com"}
+CODEDEPLOY_PRINCIPAL = {"Service": "codedeploy.amazonaws.com"}
+"""The one other role a stack makes: CodeDeploy's, which shifts the aliases (deployment.py)."""
 
 
 def roles_trust_lambda_in_own_account(
     resource_type: str, props: Mapping[str, Any], context: ResourceContext
 ) -> list[str]:
-    """Roles are function roles: one trust statement, Lambda, on behalf of the own account."""
+    """Roles are function roles (or CodeDeploy's): one service, on behalf of the own account."""
     if resource_type != ROLE or is_unknown(props.get("assumeRolePolicy")):
         return []
     document = parse_json(props.get("assumeRolePolicy"))
@@ -347,13 +349,14 @@ def roles_trust_lambda_in_own_account(
         "Fix: trust only lambda.amazonaws.com with Condition StringEquals aws:SourceAccount "
         f"{account!r} (components.iam.assume_role_policy)."
     )
-    if len(trust) != 1 or trust[0].get("Principal") != LAMBDA_PRINCIPAL:
+    if len(trust) != 1 or trust[0].get("Principal") not in (LAMBDA_PRINCIPAL, CODEDEPLOY_PRINCIPAL):
         principals = [s.get("Principal") for s in trust]
         return [f"{named(resource_type, context)}: trusted by {principals}. {fix}"]
     source = get_path(trust[0], "Condition", "StringEquals", "aws:SourceAccount")
     if is_unknown(source) or source == account:
         return []
-    return [f"{named(resource_type, context)}: Lambda may assume it for {source!r}. {fix}"]
+    who = "Lambda" if trust[0]["Principal"] == LAMBDA_PRINCIPAL else "CodeDeploy"
+    return [f"{named(resource_type, context)}: {who} may assume it for {source!r}. {fix}"]
 
 
 def roles_carry_permissions_boundary(

@@ -48,6 +48,8 @@ TAGGABLE_TYPES = frozenset(
     {
         HTTP_API,
         aws_types.HTTP_API_STAGE,
+        aws_types.CODEDEPLOY_APPLICATION,
+        aws_types.DEPLOYMENT_GROUP,
         aws_types.DISTRIBUTION,
         aws_types.EVENT_RULE,
         LOG_GROUP,

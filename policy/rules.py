@@ -216,7 +216,7 @@ RULES: tuple[ResourceRule | StackRule, ...] = (
     ),
     ResourceRule(
         "iam-role-trusts-lambda-own-account",
-        "Roles are trusted only by Lambda, on behalf of the stack's own account.",
+        "Roles are trusted only by Lambda (or CodeDeploy), on behalf of the stack's own account.",
         roles_trust_lambda_in_own_account,
     ),
     ResourceRule(

@@ -105,7 +105,9 @@ class Grant:
     condition: Mapping[str, Any] | None = None
     separate: bool = False
     """In the deploy role's second, managed policy (``deploy-shifting-policy.json``): the
-    inline one is at IAM's 10,240-character limit for a role's inline policies."""
+    inline one is at IAM's 10,240-character limit for a role's inline policies. Only grants
+    for types the local environment records (CodeDeploy, CloudFront) go there, so the local
+    deploy, which runs as the inline policy, never needs them."""
 
 
 def _arn(service: str, resource: str, region: str = "*", account: str = ACCOUNT) -> str:
@@ -141,6 +143,7 @@ CLOUDFRONT = Grant(
            "cloudfront:UpdateDistribution", "cloudfront:UpdateKeyGroup",
            "cloudfront:UpdateOriginAccessControl", "cloudfront:UpdatePublicKey"),
     resources=(ANY,),
+    separate=True,
 )  # fmt: skip
 LOG_GROUPS = Grant(
     "LogsLogGroups",

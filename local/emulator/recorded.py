@@ -1,8 +1,9 @@
 """What the emulator cannot run, recorded with plausible outputs for the local runtime.
 
-Functions, event source mappings, HTTP APIs, CDNs, alarms and layers are served by
-``local/runtime`` from the graph; their outputs here are the made-up identifiers
-(``local/made_up.py``) the rest of the program needs to wire them together.
+Event source mappings, HTTP APIs, CDNs, alarms and layers are served by ``local/runtime``
+from the graph (the emulator keeps functions, versions and aliases: creators/lambda_.py;
+CodeDeploy's groups are played by local/runtime/traffic_shift.py). Their outputs here are the
+made-up identifiers (``local/made_up.py``) the rest of the program needs to wire them together.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from local.emulator.creators.base import Args, Inputs, Outputs
 
 RECORDED_TYPES = frozenset(
     {
-        aws_types.FUNCTION,
         aws_types.LAYER_VERSION,
+        aws_types.CODEDEPLOY_APPLICATION,
+        aws_types.DEPLOYMENT_GROUP,
         aws_types.EVENT_SOURCE_MAPPING,
         aws_types.PERMISSION,
         aws_types.HTTP_API,
@@ -43,14 +45,6 @@ def recorded_outputs(args: Args, inputs: Inputs, account: str, region: str) -> t
     typ = args.typ
     rid = made_up.short_id(account, typ, args.name, length=ID_LENGTH)
     name = inputs.get("name", args.name)
-    if typ == aws_types.FUNCTION:
-        arns = made_up.function_arns(region, account, name)
-        return name, {
-            **arns,
-            "name": name,
-            "qualifiedArn": f"{arns['arn']}:$LATEST",
-            "version": "$LATEST",
-        }
     if typ == aws_types.LAYER_VERSION:
         layer_arn = made_up.layer_arn(region, account, str(inputs.get("layerName", name)))
         return f"{layer_arn}:1", {"arn": f"{layer_arn}:1", "layerArn": layer_arn, "version": "1"}

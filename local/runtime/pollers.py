@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from local.runtime.aliases import FunctionArn
 from local.runtime.event_filter import parse_filters
 from local.runtime.faults import PAUSE_CHECK_SECONDS, Faults
 from local.runtime.workers import Invocation
@@ -57,7 +58,7 @@ class MappingSpec:
         return cls(
             name=name,
             source_arn=inputs["eventSourceArn"],
-            function_name=str(inputs["functionName"]).rsplit(":", 1)[-1],
+            function_name=FunctionArn.of(str(inputs["functionName"])).name,
             batch_size=int(inputs.get("batchSize") or 10),
             batching_window_seconds=float(inputs.get("maximumBatchingWindowInSeconds") or 0),
             report_item_failures="ReportBatchItemFailures"

@@ -11,6 +11,7 @@ time) is described in faults.py.
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import time
@@ -22,6 +23,7 @@ from typing import Any
 
 from components import aws_types
 from local.graph import Graph
+from local.runtime.aliases import AliasedFunction, FunctionArn
 from local.runtime.auth import JwtVerifier, fetch_jwks
 from local.runtime.cdn import CdnOrigin, CdnServer, Distribution
 from local.runtime.faults import ENV_VAR as FAULTS_ENV_VAR
@@ -38,6 +40,7 @@ MAX_WORKERS_PER_FUNCTION = 2
 """Lambda would scale out to the mapping's maximum concurrency; two cores are what we have."""
 
 T_FUNCTION = aws_types.FUNCTION
+T_ALIAS = aws_types.FUNCTION_ALIAS
 T_MAPPING = aws_types.EVENT_SOURCE_MAPPING
 T_API = aws_types.HTTP_API
 T_ROUTE = aws_types.HTTP_API_ROUTE
@@ -92,6 +95,7 @@ def function_specs(graph: Graph) -> dict[str, FunctionSpec]:
             memory_mb=int(inputs.get("memorySize") or 128),
             arn=outputs.get("arn", ""),
             role_arn=str(inputs.get("role") or ""),
+            version=str(outputs.get("version") or "$LATEST"),
         )
     return specs
 
@@ -163,6 +167,9 @@ class Runtime:
         initial = faults if faults is not None else os.environ.get(FAULTS_ENV_VAR, "")
         self._initial_faults = FaultPlan.parse(initial) if isinstance(initial, str) else initial
         self.functions: dict[str, FunctionRuntime] = {}
+        """Each function's deployed version (what ``pulumi up`` published), by name."""
+        self.aliases: dict[str, AliasedFunction] = {}
+        """Each function's ``live`` alias, by function name: what every caller invokes."""
         self.apis: dict[str, ApiEndpoint] = {}
         self.pollers: list[SqsPoller | StreamPoller] = []
         self.cdn: CdnServer | None = None
@@ -180,6 +187,7 @@ class Runtime:
         try:
             self.cdn = self._start_cdn()
             self.functions = self._start_functions()
+            self.aliases = self._start_aliases()
             self.apis = self._start_apis()
             self.pollers = self._start_pollers()
             self.faults.attach(self.pollers, self.functions)
@@ -204,6 +212,8 @@ class Runtime:
             api.server.stop()
         if self.cdn:
             self.cdn.stop()
+        for name, aliased in self.aliases.items():
+            aliased.stop_versions(keep=self.functions[name].spec.version)
         for function in self.functions.values():
             function.stop()
 
@@ -224,20 +234,24 @@ class Runtime:
         domains = self.cdn.domain_overrides() if self.cdn else {}
         return {key: domains[value] for key, value in spec.environment.items() if value in domains}
 
+    def _function_runtime(self, spec: FunctionSpec, concurrency: int) -> FunctionRuntime:
+        """Workers for ``spec`` running as its role, with the emulator's endpoint."""
+        env = worker_environment(
+            spec,
+            self.graph.role_credentials[spec.role_arn],
+            self.graph.endpoint,
+            self.graph.region,
+            self.environment_overrides(spec),
+        )
+        return FunctionRuntime(spec, env, self.log_dir, concurrency=concurrency)
+
     def _start_functions(self) -> dict[str, FunctionRuntime]:
         specs = function_specs(self.graph)
         concurrency = self._mapping_concurrency()
         functions = {}
         for name, spec in specs.items():
-            env = worker_environment(
-                spec,
-                self.graph.role_credentials[spec.role_arn],
-                self.graph.endpoint,
-                self.graph.region,
-                self.environment_overrides(spec),
-            )
             workers = min(self.workers_per_function, concurrency.get(name, 1))
-            functions[name] = FunctionRuntime(spec, env, self.log_dir, concurrency=workers)
+            functions[name] = self._function_runtime(spec, workers)
         total = sum(len(f.workers) for f in functions.values())
         self.progress(f"starting {len(functions)} functions ({total} worker processes) ...")
         started = time.monotonic()
@@ -268,11 +282,57 @@ class Runtime:
             result[spec.function_name] = max(result.get(spec.function_name, 1), spec.concurrency)
         return result
 
-    def _function_for_arn(self, arn: str) -> FunctionRuntime:
-        name = arn.rsplit(":", 1)[-1]
-        if name not in self.functions:
-            raise KeyError(f"no recorded function {name!r} (from {arn})")
-        return self.functions[name]
+    def _start_aliases(self) -> dict[str, AliasedFunction]:
+        """One ``AliasedFunction`` per alias: its deployed version's workers are already up."""
+        aliases = {}
+        for _, alias in _all(self.graph, T_ALIAS):
+            inputs = alias["inputs"]
+            name = str(inputs["functionName"])
+            deployed = self.functions[name]
+            aliases[name] = AliasedFunction(
+                name,
+                str(inputs["name"]),
+                self.client("lambda", alias["account"]),
+                {deployed.spec.version: deployed},
+                functools.partial(self._start_version, name),
+            )
+        return aliases
+
+    def _start_version(self, name: str, version: str) -> FunctionRuntime:
+        """Workers for a version published after the deployment (a shift's new version),
+        from the configuration the emulator keeps for that version."""
+        deployed = self.functions[name].spec
+        config = self.client("lambda", deployed.account).get_function_configuration(
+            FunctionName=name, Qualifier=version
+        )
+        spec = FunctionSpec(
+            name=name,
+            handler=config["Handler"],
+            account=deployed.account,
+            environment=dict((config.get("Environment") or {}).get("Variables") or {}),
+            timeout_seconds=float(config.get("Timeout") or deployed.timeout_seconds),
+            memory_mb=int(config.get("MemorySize") or deployed.memory_mb),
+            arn=deployed.arn,
+            role_arn=str(config.get("Role") or deployed.role_arn),
+            version=version,
+        )
+        runtime = self._function_runtime(spec, 1)
+        runtime.start()
+        self.log(f"{name}: version {version} started ({spec.handler})")
+        return runtime
+
+    def _function_for_arn(self, arn: str) -> FunctionRuntime | AliasedFunction:
+        """What an integration or mapping invokes: the alias it names (``$LATEST``, the
+        deployed version here, when it names none, as Lambda runs unqualified calls)."""
+        target = FunctionArn.of(arn)
+        if target.name not in self.functions:
+            raise KeyError(f"no deployed function {target.name!r} (from {arn})")
+        aliased = self.aliases.get(target.name)
+        if target.qualifier is None:
+            return self.functions[target.name]
+        if aliased is None or aliased.alias != target.qualifier:
+            raise KeyError(f"{arn}: the function has no alias {target.qualifier!r}")
+        return aliased
 
     def _start_apis(self) -> dict[str, ApiEndpoint]:
         apis = {}
@@ -332,7 +392,7 @@ class Runtime:
         pollers: list[SqsPoller | StreamPoller] = []
         for _, resource in _all(self.graph, T_MAPPING):
             spec = MappingSpec.from_inputs(resource["name"], resource["inputs"])
-            function = self.functions[spec.function_name]
+            function = self._function_for_arn(str(resource["inputs"]["functionName"]))
             account = resource["account"]
             spec.concurrency = min(spec.concurrency, len(function.workers))
             poller: SqsPoller | StreamPoller

@@ -58,6 +58,8 @@ class FunctionSpec:
     arn: str = ""
     role_arn: str = ""
     """The execution role: the worker runs with its credentials, so IAM judges every call."""
+    version: str = "$LATEST"
+    """The published version these workers run (invocations come through the alias)."""
 
 
 @dataclass(frozen=True)
@@ -102,7 +104,7 @@ def worker_environment(
         "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
         "AWS_LAMBDA_FUNCTION_NAME": spec.name,
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
-        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_FUNCTION_VERSION": spec.version,
         "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.name}",
         "_HANDLER": spec.handler,
         "POWERTOOLS_TRACE_DISABLED": "1",
@@ -326,7 +328,7 @@ class LambdaContext:
 
     def __init__(self, request: Mapping[str, Any]) -> None:
         self.function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "local")
-        self.function_version = "$LATEST"
+        self.function_version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
         self.invoked_function_arn = request.get("arn") or f"arn:aws:lambda:::{self.function_name}"
         self.memory_limit_in_mb = int(os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "512"))
         self.aws_request_id = request.get("request_id") or str(uuid.uuid4())

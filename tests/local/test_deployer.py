@@ -156,7 +156,7 @@ def test_deploy_tables_have_indexes_ttl_and_streams(deployed: Deployed) -> None:
 
 
 def test_deploy_function_environments_hold_working_identifiers(deployed: Deployed) -> None:
-    # GIVEN purchase's API function as recorded (not run by the emulator)
+    # GIVEN purchase's API function as deployed (kept, not run, by the emulator)
     graph = deployed.graph
     function = graph.named(f"purchase-{ENV}", "purchase-api-function")
     variables = function["inputs"]["environment"]["variables"]
@@ -168,7 +168,11 @@ def test_deploy_function_environments_hold_working_identifiers(deployed: Deploye
     assert variables["SIGNING_KEY_PAIR_ID"] == graph.signing["key_pair_id"] != ""
     assert variables["DELIVERY_CDN_DOMAIN"] == "delivery-cdn.upload.local"
     assert graph.stack_outputs[f"upload-{ENV}"]["publicCdnDomain"] == "public-cdn.upload.local"
-    assert function["emulated"] is False
+    # AND the emulator keeps the version it published and the live alias every caller invokes
+    assert function["emulated"] is True and function["outputs"]["version"] == "1"
+    functions = graph.client("lambda", TEST_ACCOUNTS["purchase"])
+    alias = functions.get_alias(FunctionName=function["outputs"]["name"], Name="live")
+    assert alias["FunctionVersion"] == "1"
 
 
 def test_deploy_s3_notification_sends_new_originals_to_the_ingest_queue(deployed: Deployed) -> None:
