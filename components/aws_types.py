@@ -23,10 +23,6 @@ KEY_GROUP = "aws:cloudfront/keyGroup:KeyGroup"
 ORIGIN_ACCESS_CONTROL = "aws:cloudfront/originAccessControl:OriginAccessControl"
 PUBLIC_KEY = "aws:cloudfront/publicKey:PublicKey"
 
-# CodeDeploy
-CODEDEPLOY_APPLICATION = "aws:codedeploy/application:Application"
-DEPLOYMENT_GROUP = "aws:codedeploy/deploymentGroup:DeploymentGroup"
-
 # CloudWatch and EventBridge
 EVENT_RULE = "aws:cloudwatch/eventRule:EventRule"
 EVENT_TARGET = "aws:cloudwatch/eventTarget:EventTarget"
@@ -57,7 +53,6 @@ KMS_ALIAS = "aws:kms/alias:Alias"
 KMS_KEY = "aws:kms/key:Key"
 
 # Lambda
-FUNCTION_ALIAS = "aws:lambda/alias:Alias"
 EVENT_INVOKE_CONFIG = "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig"
 EVENT_SOURCE_MAPPING = "aws:lambda/eventSourceMapping:EventSourceMapping"
 FUNCTION = "aws:lambda/function:Function"
@@ -88,6 +83,12 @@ SECRET = "aws:secretsmanager/secret:Secret"
 SECRET_VERSION = "aws:secretsmanager/secretVersion:SecretVersion"
 SSM_PARAMETER = "aws:ssm/parameter:Parameter"
 STATE_MACHINE = "aws:sfn/stateMachine:StateMachine"
+
+# SES
+SES_CONFIGURATION_SET = "aws:ses/configurationSet:ConfigurationSet"
+SES_DOMAIN_IDENTITY = "aws:ses/domainIdentity:DomainIdentity"
+SES_EMAIL_IDENTITY = "aws:ses/emailIdentity:EmailIdentity"
+SES_EVENT_DESTINATION = "aws:ses/eventDestination:EventDestination"
 
 # SNS and SQS
 TOPIC = "aws:sns/topic:Topic"

@@ -55,6 +55,7 @@ class NotificationService(ServiceComponent):
             "feedbackTopicArn": self.feedback_topic.arn,
             "lookupRoleArn": self.lookup_role_arn(),
             "lookupRoleTrusts": self.functions["sender"].role.arn,
+            "userPoolArn": self.user_pool_arn(),
         }
         self.register_outputs(self.outputs)
 
@@ -219,3 +220,25 @@ def feedback_key_policy(account: str) -> str:
         }
     )
     return stable_json(policy)
+
+
+def lookup_role_documents(trusted_role_arn: str, user_pool_arn: str) -> tuple[str, str]:
+    """(trust, policy) of the identity account's lookup role (its owner creates it there):
+    assumable only by the notification sender's role, allowed only AdminGetUser on one pool."""
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": trusted_role_arn},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "cognito-idp:AdminGetUser", "Resource": user_pool_arn}
+        ],
+    }
+    return stable_json(trust), stable_json(policy)

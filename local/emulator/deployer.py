@@ -30,6 +30,7 @@ from components.naming import secret_name
 from components.settings import NAMESPACE, load_settings
 from local.emulator.cloud import IDENTITY_ACCOUNT, ROLE_NAME, EmbeddedCloud, Identity
 from local.emulator.cross_account import cross_account_subscriptions, install_taps
+from local.emulator.identity_lookup import provision_lookup_role
 from local.emulator.mocks import EmulatorMocks
 from local.graph import GRAPH_FILE, Graph
 from local.keys import SigningKey, generate_signing_key
@@ -157,6 +158,10 @@ def deploy_environment(
             f"({len(mocks.created)} in the emulator, {len(custom) - len(mocks.created)} "
             f"recorded) in {time.monotonic() - started:.1f}s"
         )
+    # The identity account's owner creates the notification lookup role (identity_lookup.py).
+    lookup_role = provision_lookup_role(cloud, graph.stack_outputs.get(f"notification-{env}", {}))
+    if lookup_role:
+        progress(f"created the address lookup role {lookup_role} in the identity account")
     graph.credentials = {account: cloud.credentials(account) for account in graph.accounts.values()}
     graph.role_credentials = {arn: cloud.role_credentials(arn) for arn in function_role_arns(graph)}
     upload_outputs = graph.stack_outputs.get(f"upload-{env}", {})
