@@ -104,7 +104,7 @@ def install() -> None:
             statement.is_action_permitted
         )
         role_key = access_control.AssumedRoleAccessKey
-        role_key.collect_policies = resolve_policy_variables(role_key.collect_policies)  # type: ignore[method-assign]
+        role_key.collect_policies = resolve_policy_variables(role_key.collect_policies)  # type: ignore[method-assign,assignment]
         validator = policy_validation.BaseIAMPolicyValidator
         validator.__init__ = accept_policy_variables_in_arns(validator.__init__)  # type: ignore[method-assign]
         _INSTALLED = True

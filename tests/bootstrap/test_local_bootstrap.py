@@ -198,7 +198,7 @@ def test_moto_still_evaluates_no_iam_permissions_boundary_condition() -> None:
     # moto evaluates StringEquals only, on sts:ExternalId only, in trust policies only: an
     # identity policy's ArnEquals iam:PermissionsBoundary counts as met.
     assert set(policy_conditions.CONDITION_OPERATIONS) == {"StringEquals"}
-    assert utils.format_incoming_conditional_values({"PermissionsBoundary": ["x"]}) == {}
+    assert utils.format_incoming_conditional_values({"PermissionsBoundary": "x"}) == {}
 
 
 def test_moto_still_refuses_policy_variables_in_iam_arns() -> None:
