@@ -300,9 +300,7 @@ class Settings(_Model):
     rekognition_moderation: Flag = True
     rekognition_circuit: CircuitBreaker = CircuitBreaker()
     """Thresholds of upload's Rekognition circuit breaker. Default: 5 failures/60 s, 300 s."""
-    admin_group: Annotated[str, _matching(GROUP_NAME, "an identity provider group name")] = (
-        "admins"
-    )
+    admin_group: Annotated[str, _matching(GROUP_NAME, "an identity provider group name")] = "admins"
     """The identity provider group (token claim ``cognito:groups``) whose members moderate."""
     delivery: Delivery | None = None
     monitoring: Monitoring | None = None
