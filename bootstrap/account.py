@@ -23,6 +23,9 @@ from tools.deploy_role import policy_document
 from tools.permissions_boundary import boundary_document
 
 STATE_PURPOSE = "pulumi-state"
+MANAGED_POLICIES = {"deploy": ("deploy-shifting",)}
+"""Policies a role gets as managed ones (tools/deploy_role.py): the deploy role's inline
+policies are at IAM's 10,240-character limit per role, managed ones hold 6,144 each."""
 
 
 @dataclass
@@ -104,7 +107,24 @@ class AccountBootstrap(pulumi.ComponentResource):
             policy=json.dumps(policy_document(access, role_name)),
             opts=self._child(),
         )
+        for managed in MANAGED_POLICIES.get(access, ()):
+            self._attach_managed(role, managed)
         return role
+
+    def _attach_managed(self, role: aws.iam.Role, access: str) -> None:
+        role_name = str(self._settings.deploy_role_name)
+        policy = aws.iam.Policy(
+            f"{self._name}-{access}-policy",
+            name=f"{role_name}-{access.removeprefix('deploy-')}",
+            policy=json.dumps(policy_document(access, role_name)),
+            opts=self._child(),
+        )
+        aws.iam.RolePolicyAttachment(
+            f"{self._name}-{access}-attachment",
+            role=role.name,
+            policy_arn=policy.arn,
+            opts=self._child(),
+        )
 
     def _create_state_backend(self) -> tuple[aws.s3.Bucket, aws.kms.Alias]:
         """A private, versioned bucket for state, a KMS key for the stacks' secrets."""

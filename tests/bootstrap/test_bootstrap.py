@@ -57,15 +57,23 @@ def test_bootstrap_role_policies_are_the_generated_documents(stack: str) -> None
     for access, expected in committed.items():
         policy = only(evaluation, aws_types.ROLE_POLICY, f"-{access}-policy")
         assert document(policy, "policy") == expected, policy.urn
-    boundary = only(evaluation, aws_types.IAM_POLICY)
+    boundary = only(evaluation, aws_types.IAM_POLICY, "-boundary")
     assert document(boundary, "policy") == json.loads(deploy_role.BOUNDARY_POLICY.read_text())
+    # AND the deploy role's managed policy is the committed shifting policy, attached to it
+    shifting = only(evaluation, aws_types.IAM_POLICY, "-deploy-shifting-policy")
+    assert document(shifting, "policy") == json.loads(deploy_role.SHIFTING_POLICY.read_text())
+    attachment = only(evaluation, aws_types.ROLE_POLICY_ATTACHMENT)
+    assert attachment.inputs["policyArn"] == shifting.outputs["arn"]
+    assert (
+        attachment.inputs["role"] == only(evaluation, aws_types.ROLE, "-deploy-role").inputs["name"]
+    )
 
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_bootstrap_boundary_is_the_one_every_service_role_must_carry(stack: str) -> None:
     name = parse_bootstrap_stack(stack)
     settings = settings_of(name.env)
-    boundary = only(evaluated_bootstrap(stack), aws_types.IAM_POLICY)
+    boundary = only(evaluated_bootstrap(stack), aws_types.IAM_POLICY, "-boundary")
     # THEN its ARN is what the service stack's roles carry (and the deploy policy requires)
     assert boundary.outputs["arn"] == settings.permissions_boundary_arn(name.service)
     assert boundary.inputs["name"] == deploy_role.BOUNDARY_NAME

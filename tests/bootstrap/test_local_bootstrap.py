@@ -84,13 +84,23 @@ def test_every_account_holds_the_generated_documents(
             assert document == json.loads(path.read_text()), f"{service}: {role}"
             tags = {t["Key"]: t["Value"] for t in iam.list_role_tags(RoleName=role)["Tags"]}
             assert (tags["env"], tags["service"]) == (ENV, service)
+        deploy_name = str(config[f"{NAMESPACE}:deployRoleName"])
+        attached = iam.list_attached_role_policies(RoleName=deploy_name)["AttachedPolicies"]
+        [shifting] = [p["PolicyArn"] for p in attached]
+        assert _default_version(iam, shifting) == json.loads(
+            deploy_role.SHIFTING_POLICY.read_text()
+        )
         boundary_arn = (
             f"arn:aws:iam::{account_of(config, service)}:policy/{deploy_role.BOUNDARY_NAME}"
         )
-        version = iam.get_policy(PolicyArn=boundary_arn)["Policy"]["DefaultVersionId"]
-        boundary = iam.get_policy_version(PolicyArn=boundary_arn, VersionId=version)
-        document = boundary["PolicyVersion"]["Document"]
-        assert document == json.loads(deploy_role.BOUNDARY_POLICY.read_text())
+        assert _default_version(iam, boundary_arn) == json.loads(
+            deploy_role.BOUNDARY_POLICY.read_text()
+        )
+
+
+def _default_version(iam: Any, arn: str) -> Any:
+    version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
+    return iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"]
 
 
 def test_deploy_role_creates_roles_only_with_the_boundary(

@@ -64,9 +64,20 @@ def oidc_provider(
     return arn, {"arn": arn}
 
 
+def iam_role_policy_attachment(
+    target: Target, args: Args, inputs: Inputs, account: str, region: str
+) -> tuple[str, Outputs]:
+    """A managed policy attached to a role (the bootstrap's second deploy-role policy)."""
+    target.client("iam", account, region).attach_role_policy(
+        RoleName=inputs["role"], PolicyArn=inputs["policyArn"]
+    )
+    return f"{inputs['role']}-{inputs['policyArn']}", {}
+
+
 CREATORS: dict[str, Creator] = {
     aws_types.ROLE: iam_role,
     aws_types.ROLE_POLICY: iam_role_policy,
     aws_types.IAM_POLICY: iam_policy,
     aws_types.OIDC_PROVIDER: oidc_provider,
+    aws_types.ROLE_POLICY_ATTACHMENT: iam_role_policy_attachment,
 }
