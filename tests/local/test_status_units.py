@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+from components import aws_types
+from local.graph import Graph
+from local.program import REPO_ROOT
 from local.runtime.invocation_log import InvocationLog, read_invocations
 from local.status import function_figures, p95, recent_failures
 
@@ -38,3 +45,33 @@ def test_recent_failures_carry_the_correlation_id_the_function_logged(tmp_path: 
     assert [(f.function, f.correlation_id, f.error) for f in failures] == [
         ("fn", "corr-9", "Boom: no")
     ]
+
+
+def test_status_watch_redraws_until_interrupted(tmp_path: Path) -> None:
+    # GIVEN a recorded environment with one function invoked once (no queues: no emulator)
+    function = {"type": aws_types.FUNCTION, "inputs": {"name": "fn"}, "account": "1"}
+    graph = Graph(endpoint="http://127.0.0.1:9", region="eu-west-1", stacks={"s": [function]})
+    graph_path = graph.save(tmp_path / "graph.json")
+    InvocationLog(tmp_path / "logs" / "invocations.jsonl").record("fn", True, 12.0, "r1")
+    command = [sys.executable, "-m", "local", "status", "--graph", str(graph_path)]
+    # WHEN status runs with --watch every 0.2 s, then gets Ctrl-C
+    watch = subprocess.Popen(
+        [*command, "--watch", "--interval", "0.2"],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        time.sleep(3)
+    finally:
+        watch.send_signal(signal.SIGINT)
+        out, err = watch.communicate(timeout=30)
+    # THEN it cleared and redrew the screen more than once, each time with the figures
+    assert watch.returncode == 0, err
+    screens = out.split("\033[2J\033[H")[1:]
+    assert len(screens) >= 2
+    assert all(screen.splitlines()[1].split()[:4] == ["fn", "1", "0", "12"] for screen in screens)
+    # and without --watch it prints once and exits
+    once = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
+    assert once.returncode == 0 and "\033[2J" not in once.stdout and "fn" in once.stdout
