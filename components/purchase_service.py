@@ -1,4 +1,8 @@
-"""PurchaseService: buyers' API, the offers read model, the completion saga and its events."""
+"""PurchaseService: buyers' API, the offers read model, the completion saga and its events.
+
+Buyers hear about their purchases from the notification service, which consumes the
+outcome events; purchase keeps no notifications topic of its own.
+"""
 
 from __future__ import annotations
 
@@ -38,7 +42,6 @@ class PurchaseService(ServiceComponent):
         super().__init__("marketplace:services:PurchaseService", name, args, opts)
         self._args = args
         self.signing_secret = self._create_secret()
-        self.notifications = self._create_notifications_topic()
         self.functions = self._create_functions()
         self.events = self._create_topic(self.functions)
         self.subscriptions = self._create_subscriptions()
@@ -47,7 +50,6 @@ class PurchaseService(ServiceComponent):
         self.outputs: dict[str, pulumi.Input[str]] = {
             "apiUrl": self.api.url,
             "eventsTopicArn": self.events.arn,
-            "notificationsTopicArn": self.notifications.arn,
             "tableName": self.table.name,
         }
         self.register_outputs(self.outputs)
@@ -64,14 +66,6 @@ class PurchaseService(ServiceComponent):
             opts=self._child(),
         )
 
-    def _create_notifications_topic(self) -> aws.sns.Topic:
-        return aws.sns.Topic(
-            f"{self._name}-notifications",
-            name=self.context.name("buyer-notifications"),
-            kms_master_key_id=self.key.arn,
-            opts=self._child(),
-        )
-
     def _grants(self) -> dict[str, list[Statement]]:
         return super()._grants() | {
             "signing-key:read": [
@@ -79,9 +73,6 @@ class PurchaseService(ServiceComponent):
                     actions=("secretsmanager:GetSecretValue",), resources=(self.signing_secret.arn,)
                 ),
                 Statement(actions=("kms:Decrypt",), resources=(self.key.arn,)),
-            ],
-            "notifications:publish": [
-                Statement(actions=("sns:Publish",), resources=(self.notifications.arn,))
             ],
         }
 
@@ -91,7 +82,6 @@ class PurchaseService(ServiceComponent):
             "SIGNING_KEY_PAIR_ID": self._args.delivery_key_pair_id,
             "DELIVERY_CDN_DOMAIN": self._args.delivery_domain,
             "DOWNLOAD_URL_TTL_SECONDS": str(DOWNLOAD_URL_TTL_SECONDS),
-            "NOTIFICATIONS_TOPIC_ARN": self.notifications.arn,
         }
 
     def _create_subscriptions(self) -> list[EventSubscription]:

@@ -68,8 +68,8 @@ def deliver(sender: Sender, envelope: Envelope, lease_seconds: int) -> str:
     claim = store.claim(envelope.id, mail.recipient, now, lease_seconds)
     if claim is Claim.BUSY:
         raise InProgress(f"event {envelope.id} is being sent by another attempt")
-    if not isinstance(claim, Lease):  # Claim.DONE
-        return "duplicate"
+    if not isinstance(claim, Lease):
+        return "uncertain" if claim is Claim.UNCERTAIN else "duplicate"
     rendered = render(mail.template, mail.fields, mail.link(sender.web_origin))
     tags = {"userId": mail.recipient, "eventId": envelope.id, "eventType": _tag(envelope.type)}
     try:

@@ -61,7 +61,9 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> str:
     logger.append_keys(event_id=envelope.id, event_type=envelope.type)
     outcome = deliver(sender, envelope, lease_for(lambda_context))
     metrics.add_metric(name=f"Mail{outcome.capitalize()}", unit=MetricUnit.Count, value=1)
-    logger.info("event handled", extra={"outcome": outcome})
+    # UNCERTAIN: an attempt died after its intent; maybe sent, never resent (README.md).
+    log = logger.warning if outcome == "uncertain" else logger.info
+    log("event handled", extra={"outcome": outcome})
     return outcome
 
 

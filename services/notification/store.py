@@ -44,6 +44,8 @@ class Claim(StrEnum):
     """The event's e-mail was already dealt with (or abandoned as uncertain): do nothing."""
     BUSY = "busy"
     """Another attempt holds a live lease: retry later."""
+    UNCERTAIN = "uncertain"
+    """An earlier attempt's lease ran out unrecorded: marked UNCERTAIN now, never resent."""
 
 
 @dataclass(frozen=True)
@@ -180,7 +182,7 @@ class NotificationStore:
             return Claim.BUSY
         # The attempt that claimed it died after its intent: it may have sent. Never resend.
         self._finish(event_id, str(item["token"]), Status.UNCERTAIN, {"abandonedAt": now})
-        return Claim.DONE
+        return Claim.UNCERTAIN
 
     def release(self, event_id: str, lease: Lease) -> None:
         """Forget our intent: the send certainly failed, so a retry may send."""

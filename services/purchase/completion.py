@@ -1,11 +1,11 @@
-"""Completion: settles each new PENDING purchase, announces the outcome, notifies the buyer.
+"""Completion: settles each new PENDING purchase and announces the outcome.
 
 Triggered by the purchase table's stream (INSERT of ``PURCHASE#`` items; every other change,
 including this function's own updates and the idempotency-key items, is skipped). This is
 the saga's second step: while the image is still for sale the purchase becomes COMPLETED and
 ``purchase.completed`` is published; if it was withdrawn in between, the compensation makes
-it FAILED with a reason and publishes ``purchase.failed``. Either way the buyer is told on
-the notifications topic.
+it FAILED with a reason and publishes ``purchase.failed``. Either way the notification
+service, which consumes both events, e-mails the buyer (services/notification/).
 
 Exactly once, step by step. The purchase item is its own idempotency record; each step is
 guarded by a conditional write on it, and a redelivered stream record resumes at the first
@@ -18,15 +18,13 @@ step not yet recorded:
 2. **Announce**: publish the outcome event, then record its envelope id as ``eventId`` (only
    if absent). If the publish fails, nothing is recorded and the record fails: the
    redelivery publishes. This is the transactional outbox with the item as the outbox.
-3. **Notify**: publish the buyer's message, then record ``notifiedAt`` the same way.
 
 Why not Powertools idempotency around the whole settlement: a failure after the status
 change would delete the in-progress record and the retry would decide again, possibly
 differently; and a saved result would hide an event that was never published. Remaining
 window: the process dies between a successful publish and its record (milliseconds); the
-redelivery then publishes a second envelope for the same purchase. SNS has no transaction
-to close that window, so a consumer that counts purchases should also dedupe on
-``data.purchaseId`` (one purchase, one fact), not only on the envelope id.
+redelivery then publishes a second envelope for the same purchase, with the same id
+(``stable_event_id``), so consumers' idempotency on the envelope id drops it.
 """
 
 from __future__ import annotations
@@ -57,7 +55,6 @@ from services.purchase.model import (
     PENDING,
     PURCHASE_PREFIX,
     PURCHASE_SK,
-    buyer_notification,
     outcome_event,
     settle,
     utc_now,
@@ -65,7 +62,6 @@ from services.purchase.model import (
 
 TABLE_NAME = os.environ["TABLE_NAME"]
 EVENTS_TOPIC_ARN = os.environ["EVENTS_TOPIC_ARN"]
-NOTIFICATIONS_TOPIC_ARN = os.environ["NOTIFICATIONS_TOPIC_ARN"]
 
 logger = Logger()
 tracer = Tracer()
@@ -109,7 +105,6 @@ def complete(purchase_id: str) -> dict[str, Any]:
             metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
         purchase = _load(purchase_id)  # whoever made the transition decided the outcome
     announce(purchase)
-    notify_buyer(purchase)
     return purchase
 
 
@@ -133,23 +128,6 @@ def announce(purchase: dict[str, Any]) -> None:
     )
     store.mark_once(table, purchase["purchaseId"], "eventId", envelope.id)
     logger.info("outcome published", purchase_id=purchase["purchaseId"], event_id=envelope.id)
-
-
-def notify_buyer(purchase: dict[str, Any]) -> None:
-    """Tell the buyer how the purchase ended, unless already told."""
-    if "notifiedAt" in purchase:
-        return
-    subject, message = buyer_notification(purchase)
-    sns.publish(
-        TopicArn=NOTIFICATIONS_TOPIC_ARN,
-        Subject=subject,
-        Message=message,
-        MessageAttributes={
-            "buyerId": {"DataType": "String", "StringValue": purchase["buyerId"]},
-            "purchaseId": {"DataType": "String", "StringValue": purchase["purchaseId"]},
-        },
-    )
-    store.mark_once(table, purchase["purchaseId"], "notifiedAt", utc_now())
 
 
 def record_handler(record: DynamoDBRecord) -> None:

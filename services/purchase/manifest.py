@@ -39,9 +39,9 @@ MANIFEST = ServiceManifest(
             purpose="completion",
             handler="services.purchase.completion.lambda_handler",
             trigger="DynamoDB stream of the purchase table (INSERT of `PURCHASE#` items)",
-            environment=("EVENTS_TOPIC_ARN", "NOTIFICATIONS_TOPIC_ARN"),
+            environment=("EVENTS_TOPIC_ARN",),
             sizing=Sizing(timeout_seconds=30),
-            access=(TABLE_WRITE, PUBLISH_EVENTS, "notifications:publish"),
+            access=(TABLE_WRITE, PUBLISH_EVENTS),
         ),
     ),
     routes=(

@@ -160,27 +160,6 @@ def outcome_event(purchase: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     return "purchase.failed", {**base, "reason": purchase["failureReason"]}
 
 
-def buyer_notification(purchase: Mapping[str, Any]) -> tuple[str, str]:
-    """(subject, message) telling the buyer how their purchase ended, in plain words."""
-    title = purchase["title"]
-    if purchase["status"] == COMPLETED:
-        price = format_price(int(purchase["priceCents"]), purchase["currency"])
-        return (
-            "Your purchase is complete",
-            f"Your purchase of “{title}” for {price} is complete. You can download the "
-            f"licensed image from your purchases (purchase {purchase['purchaseId']}).",
-        )
-    return (
-        "Your purchase could not be completed",
-        f"Your purchase of “{title}” could not be completed: {purchase['failureReason']}. "
-        f"You have not been charged (purchase {purchase['purchaseId']}).",
-    )
-
-
-def format_price(cents: int, currency: str) -> str:
-    return f"{Decimal(cents) / 100:.2f} {currency}"
-
-
 def plain(value: Any) -> Any:
     """DynamoDB's Decimals back to ints (every number this service stores is an integer)."""
     if isinstance(value, Decimal):

@@ -16,7 +16,7 @@ def test_readme_tables_are_generated_from_the_manifests() -> None:
 
 def test_a_stale_table_is_detected() -> None:
     # GIVEN a README whose environment table lost a variable
-    text = manifest_docs.README.read_text().replace("`NOTIFICATIONS_TOPIC_ARN`", "", 1)
+    text = manifest_docs.README.read_text().replace("`DOWNLOAD_URL_TTL_SECONDS`", "", 1)
     # WHEN it is checked THEN the check fails and --write would restore it
     assert manifest_docs.render(text) != text
     assert manifest_docs.render(text) == manifest_docs.README.read_text()

@@ -133,7 +133,7 @@ def test_sender_never_resends_when_the_send_succeeded_but_its_record_failed(
     with pytest.raises(InProgress):
         deliver(sender_with(notification, 1_010.0), completed, LEASE)
     # AND after the lease ran out it is marked UNCERTAIN, still not resent
-    assert deliver(sender_with(notification, 1_100.0), completed, LEASE) == "duplicate"
+    assert deliver(sender_with(notification, 1_100.0), completed, LEASE) == "uncertain"
     assert len(notification.sent()) == 1
     record = notification.store.delivery(completed.id)
     assert record is not None and record["status"] == Status.UNCERTAIN

@@ -81,14 +81,12 @@ def subscribed_queue(aws: None) -> Callable[[str], Callable[[], list[dict[str, A
 
 @pytest.fixture
 def topics(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
-    """The service's events topic and the buyers' notifications topic, set in the env vars."""
+    """The service's events topic, set in its env var."""
     sns = boto3.client("sns", region_name=REGION)
     arns = {
         "events": sns.create_topic(Name="purchase-test-events")["TopicArn"],
-        "notifications": sns.create_topic(Name="purchase-test-notifications")["TopicArn"],
     }
     monkeypatch.setenv("EVENTS_TOPIC_ARN", arns["events"])
-    monkeypatch.setenv("NOTIFICATIONS_TOPIC_ARN", arns["notifications"])
     yield arns
 
 

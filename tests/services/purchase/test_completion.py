@@ -64,7 +64,7 @@ def withdraw(table: Any, image_id: str = IMAGE_ID) -> None:
     )
 
 
-def test_completion_completes_and_publishes_and_notifies(
+def test_completion_completes_and_publishes(
     completion: ModuleType, table: Any, outbox: Any, lambda_context: LambdaContext
 ) -> None:
     # GIVEN a pending purchase of an image still for sale
@@ -86,10 +86,7 @@ def test_completion_completes_and_publishes_and_notifies(
     assert event["data"]["purchaseId"] == "p-1"
     assert (event["data"]["priceCents"], event["data"]["currency"]) == (1500, "EUR")
     assert event["data"]["completedAt"] == stored(table)["completedAt"]
-    # AND the buyer is told, addressed by the buyerId attribute
-    [note] = outbox["notifications"]()
-    assert note["MessageAttributes"]["buyerId"]["Value"] == BUYER
-    assert "complete" in note["Message"] and "15.00 EUR" in note["Message"]
+    assert event["data"]["buyerId"] == BUYER  # the notification service e-mails them
 
 
 def test_completion_fails_when_the_image_was_withdrawn_meanwhile(
@@ -103,15 +100,13 @@ def test_completion_fails_when_the_image_was_withdrawn_meanwhile(
     # WHEN its INSERT comes through the stream
     completion.lambda_handler({"Records": [insert(item)]}, lambda_context)
 
-    # THEN it is FAILED with a reason, purchase.failed is published and the buyer told why
+    # THEN it is FAILED with a reason, and purchase.failed is published with it
     purchase = stored(table)
     assert purchase["status"] == "FAILED"
     assert "withdrawn" in purchase["failureReason"]
     [event] = [json.loads(n["Message"]) for n in outbox["events"]()]
     assert event["type"] == "purchase.failed"
     assert event["data"]["reason"] == purchase["failureReason"]
-    [note] = outbox["notifications"]()
-    assert "could not be completed" in note["Message"]
 
 
 def test_completion_duplicate_records_are_processed_once(
@@ -126,11 +121,10 @@ def test_completion_duplicate_records_are_processed_once(
     withdraw(table)
     result = completion.lambda_handler({"Records": [record]}, lambda_context)
 
-    # THEN the first decision stands and one event and one notification were sent in all
+    # THEN the first decision stands and one event was published in all
     assert result == {"batchItemFailures": []}
     assert stored(table)["status"] == "COMPLETED"
     assert len(outbox["events"]()) == 1
-    assert len(outbox["notifications"]()) == 1
 
 
 def test_completion_publishes_on_redelivery_when_publish_failed_after_the_transition(
@@ -161,11 +155,10 @@ def test_completion_publishes_on_redelivery_when_publish_failed_after_the_transi
     # WHEN the stream redelivers the record
     result = completion.lambda_handler({"Records": [record]}, lambda_context)
 
-    # THEN the redelivery published the outcome once, and notified the buyer once
+    # THEN the redelivery published the outcome once
     assert len(calls) == 2
     assert result == {"batchItemFailures": []}
     assert [json.loads(n["Message"])["type"] for n in outbox["events"]()] == ["purchase.completed"]
-    assert len(outbox["notifications"]()) == 1
     assert stored(table)["eventId"]
 
 
@@ -207,37 +200,3 @@ def test_completion_ignores_updates_and_other_items(
     assert result == {"batchItemFailures": []}
     assert stored(table)["status"] == "PENDING"
     assert outbox["events"]() == []
-
-
-def test_completion_notifies_on_redelivery_without_publishing_twice(
-    completion: ModuleType,
-    table: Any,
-    outbox: Any,
-    lambda_context: LambdaContext,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # GIVEN the notification fails once, after the outcome event was published
-    seed_offer(table)
-    record = insert(pending(table))
-    real_publish = completion.sns.publish
-    notifications: list[str] = []
-
-    def flaky_sns_publish(**kwargs: Any) -> Any:
-        if kwargs["TopicArn"] == completion.NOTIFICATIONS_TOPIC_ARN:
-            notifications.append(kwargs["Message"])
-            if len(notifications) == 1:
-                raise ConnectionError("SNS unavailable")
-        return real_publish(**kwargs)
-
-    monkeypatch.setattr(completion.sns, "publish", flaky_sns_publish)
-    with pytest.raises(BatchProcessingError):
-        completion.lambda_handler({"Records": [record]}, lambda_context)
-
-    # WHEN the stream redelivers the record
-    completion.lambda_handler({"Records": [record]}, lambda_context)
-
-    # THEN the buyer is notified, and the outcome event was published only once
-    assert len(notifications) == 2
-    assert len(outbox["notifications"]()) == 1
-    assert len(outbox["events"]()) == 1
-    assert "notifiedAt" in stored(table)
