@@ -23,6 +23,10 @@ KEY_GROUP = "aws:cloudfront/keyGroup:KeyGroup"
 ORIGIN_ACCESS_CONTROL = "aws:cloudfront/originAccessControl:OriginAccessControl"
 PUBLIC_KEY = "aws:cloudfront/publicKey:PublicKey"
 
+# CodeDeploy
+CODEDEPLOY_APPLICATION = "aws:codedeploy/application:Application"
+DEPLOYMENT_GROUP = "aws:codedeploy/deploymentGroup:DeploymentGroup"
+
 # CloudWatch and EventBridge
 EVENT_RULE = "aws:cloudwatch/eventRule:EventRule"
 EVENT_TARGET = "aws:cloudwatch/eventTarget:EventTarget"
@@ -53,6 +57,7 @@ KMS_ALIAS = "aws:kms/alias:Alias"
 KMS_KEY = "aws:kms/key:Key"
 
 # Lambda
+FUNCTION_ALIAS = "aws:lambda/alias:Alias"
 EVENT_INVOKE_CONFIG = "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig"
 EVENT_SOURCE_MAPPING = "aws:lambda/eventSourceMapping:EventSourceMapping"
 FUNCTION = "aws:lambda/function:Function"

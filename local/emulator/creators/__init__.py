@@ -7,7 +7,7 @@ in that module's ``CREATORS``.
 
 from __future__ import annotations
 
-from local.emulator.creators import dynamodb, iam, kms, logs, s3, secrets, ses, sns, sqs
+from local.emulator.creators import dynamodb, iam, kms, lambda_, logs, s3, secrets, ses, sns, sqs
 from local.emulator.creators.base import Creator
 
 CREATORS: dict[str, Creator] = {
@@ -20,6 +20,7 @@ CREATORS: dict[str, Creator] = {
     **ses.CREATORS,
     **iam.CREATORS,
     **logs.CREATORS,
+    **lambda_.CREATORS,
 }
 CREATED_TYPES = frozenset(CREATORS)
 """Types created for real in the emulator."""
