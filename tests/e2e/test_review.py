@@ -53,7 +53,7 @@ def test_outage_review_approve_reject_and_the_circuit_closes(
             # THEN each waits IN_REVIEW, "analysis unavailable", with no public URLs
             assert processed["status"] == "IN_REVIEW", processed
             assert processed["reviewReason"] == ANALYSIS_UNAVAILABLE
-            assert "previewUrl" not in processed
+            assert processed.get("previewUrl") is None and processed.get("thumbnailUrl") is None
         # AND the circuit opened after the threshold, and nothing reached a DLQ
         assert circuit(local_env)["circuitState"] == OPEN
     assert {q.name: depth(graph, q) for q in dead_letter_queues(graph)} == parked_before
