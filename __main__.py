@@ -20,6 +20,8 @@ from components.purchase_service import PurchaseService, PurchaseServiceArgs
 from components.settings import MONITORING, NAMESPACE, Settings, config_getter, load_settings
 from components.tagging import default_tags
 from components.upload_service import UploadService, UploadServiceArgs
+from components.web_service import WebService, WebServiceArgs
+from services.web.routing import api_services
 
 stack = parse_stack_name(pulumi.get_stack())
 config = pulumi.Config(NAMESPACE)
@@ -57,13 +59,34 @@ def delivery_from_upload_stack(settings: Settings) -> tuple[pulumi.Input[str], p
     return upload.require_output("deliveryCdnDomain"), key_ids.apply(lambda ids: ids[active])
 
 
+
+def web_origins_from_stacks(
+    settings: Settings,
+) -> tuple[dict[str, pulumi.Output[str]], pulumi.Output[str]]:
+    """The web stack's origins: each API's host and upload's public CDN, from their outputs."""
+    org = settings.stack_reference_org or pulumi.get_organization()
+
+    def outputs(service: str) -> pulumi.StackReference:
+        return pulumi.StackReference(f"{org}/{pulumi.get_project()}/{service}-{settings.env}")
+
+    names = dict.fromkeys((*api_services(), "upload"))  # ordered: a stable registration order
+    references = {service: outputs(service) for service in names}
+    apis = {
+        service: references[service]
+        .require_output("apiUrl")
+        .apply(lambda url: str(url).split("://", 1)[-1].split("/", 1)[0])
+        for service in api_services()
+    }
+    return apis, references["upload"].require_output("publicCdnDomain")
+
+
 # Every role the stack creates carries the account's boundary (created by bootstrap/).
 pulumi.runtime.register_stack_transformation(
     permissions_boundary(settings.permissions_boundary_arn(stack.service))
 )
 opts = pulumi.ResourceOptions(provider=deployment_provider(settings, stack.service))
 
-service: UploadService | CatalogService | PurchaseService | NotificationService
+service: UploadService | CatalogService | PurchaseService | NotificationService | WebService
 if stack.service == "upload":
     service = UploadService("upload", UploadServiceArgs(settings), opts)
 elif stack.service == "catalog":
@@ -72,6 +95,9 @@ elif stack.service == MONITORING:
     service = Monitoring(MONITORING, MonitoringArgs(settings), opts)  # type: ignore[assignment]
 elif stack.service == "notification":
     service = NotificationService("notification", NotificationServiceArgs(settings), opts)
+elif stack.service == "web":
+    api_domains, renditions_domain = web_origins_from_stacks(settings)
+    service = WebService("web", WebServiceArgs(settings, api_domains, renditions_domain), opts)
 else:
     domain, key_pair_id = delivery_from_upload_stack(settings)
     service = PurchaseService(

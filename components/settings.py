@@ -131,6 +131,16 @@ class Identity(_Model):
 
     issuer: str
     audiences: tuple[str, ...]
+    sign_in_url: str | None = None
+    """Base URL of the issuer's OAuth 2.0 endpoints (Cognito's hosted UI domain): the web app
+    signs in with the code flow + PKCE at ``<signInUrl>/oauth2/authorize``. Web stack only."""
+
+    @field_validator("sign_in_url", mode="before")
+    @classmethod
+    def _sign_in_url(cls, url: Any) -> str:
+        if not isinstance(url, str) or not url.startswith(("https://", "http://127.0.0.1")):
+            raise ValueError(f"must be an https:// URL, got {url!r}")
+        return url.rstrip("/")
 
     @field_validator("issuer", mode="before")
     @classmethod
@@ -543,6 +553,7 @@ def placeholders(settings: Settings) -> list[Placeholder]:
     ]
     marked = [
         (key("identity") + ".issuer", settings.identity.issuer),
+        (key("identity") + ".signInUrl", settings.identity.sign_in_url or ""),
         *(
             (f"{key('identity')}.audiences[{i}]", audience)
             for i, audience in enumerate(settings.identity.audiences)

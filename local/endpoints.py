@@ -108,6 +108,7 @@ def endpoints_of(environment: LocalEnvironment) -> Endpoints:
         jwks_url=identity["jwks_url"],
         apis={service: api.url for service, api in runtime.apis.items()},
         cdn={mount: cdn.url_base(mount) for mount in cdn.origin.distributions} if cdn else {},
+        web=environment.web.url if environment.web else None,
         pid=os.getpid(),
     )
 

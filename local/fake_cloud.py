@@ -96,6 +96,8 @@ class FakeCloud(RecordingMocks):
             extra = {"arn": made_up.distribution_arn(acct, rid), "domainName": domain}
         elif typ == aws_types.PUBLIC_KEY:
             rid = made_up.public_key_id(rid)
+        elif typ == aws_types.CLOUDFRONT_FUNCTION:
+            extra = {"arn": arn("cloudfront", "", acct, f"function/{name}")}
         elif typ == aws_types.HTTP_API:
             rid = rid[:API_ID_LENGTH]
             extra = {

@@ -8,19 +8,38 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from typing import Any
 
 from local.fake_cloud import FakeCloud
 from local.program import Evaluation, Resource, evaluate
 from services.contracts.catalogue import SERVICES
+from services.web.routing import api_services
+
+
+def referenced_services(service: str) -> tuple[str, ...]:
+    """The services whose stack outputs ``service``'s stack reads (``__main__.py``): upload's
+    delivery CDN for its consumers; every API's and upload's public CDN domain for web."""
+    if service == "upload" or service not in SERVICES:
+        return ()
+    if service == "web":
+        return tuple(dict.fromkeys(("upload", *api_services())))
+    return ("upload",)
+
+
+def references_for(service: str, env: str) -> dict[str, dict[str, Any]]:
+    """Outputs of the stacks ``service`` references, each evaluated (with its own references)."""
+    return {
+        f"organization/marketplace/{name}-{env}": evaluate(
+            f"{name}-{env}", FakeCloud(stack_outputs=references_for(name, env))
+        ).outputs
+        for name in referenced_services(service)
+    }
 
 
 def evaluate_for_preview(stack: str) -> Evaluation:
-    """Evaluate ``stack``; purchase stacks first evaluate their env's upload stack (reference)."""
+    """Evaluate ``stack``; stacks that read others' outputs first evaluate those (references)."""
     service, _, env = stack.partition("-")
-    references = {}
-    if service in SERVICES and service != "upload" and env:
-        upload = evaluate(f"upload-{env}", FakeCloud())
-        references[f"organization/marketplace/upload-{env}"] = upload.outputs
+    references = references_for(service, env) if env else {}
     return evaluate(stack, FakeCloud(stack_outputs=references), preview=True)
 
 

@@ -183,6 +183,12 @@ class _RecordingMonitor(MockMonitor):
         with self.recording.registering(urn, _component_parent(request.parent)):
             return super().RegisterResource(request)
 
+    def ReadResource(self, request: Any) -> Any:
+        """Read resources (stack references) get their URN too: a stack may read several."""
+        urn = self.make_urn(request.parent, request.type, request.name)
+        with self.recording.registering(urn, _component_parent(request.parent)):
+            return super().ReadResource(request)
+
 
 def _component_parent(parent_urn: str) -> str | None:
     """The parent's URN, or ``None`` when the parent is the stack itself (or absent)."""

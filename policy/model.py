@@ -51,6 +51,8 @@ TAGGABLE_TYPES = frozenset(
         aws_types.CODEDEPLOY_APPLICATION,
         aws_types.DEPLOYMENT_GROUP,
         aws_types.DISTRIBUTION,
+        aws_types.CLOUDFRONT_FUNCTION,
+        aws_types.BUCKET_OBJECT,
         aws_types.EVENT_RULE,
         LOG_GROUP,
         aws_types.METRIC_ALARM,

@@ -67,6 +67,7 @@ def localize_config(
     """The env's config with the local pool as issuer and the run's signing public key."""
     values = copy.deepcopy(dict(config))
     values[f"{NAMESPACE}:identity"] = {
+        **dict(values.get(f"{NAMESPACE}:identity") or {}),  # e.g. the web app's signInUrl
         "issuer": identity.issuer,
         "audiences": list(identity.audiences),
     }

@@ -33,6 +33,8 @@ RECORDED_TYPES = frozenset(
         aws_types.KEY_GROUP,
         aws_types.METRIC_ALARM,
         aws_types.DASHBOARD,
+        aws_types.CLOUDFRONT_FUNCTION,
+        aws_types.RESPONSE_HEADERS_POLICY,
     }
 )
 """Types the emulator cannot run: recorded with their properties, served by the runtime."""
@@ -70,6 +72,8 @@ def recorded_outputs(args: Args, inputs: Inputs, account: str, region: str) -> t
         }
     if typ == aws_types.PUBLIC_KEY:
         return made_up.public_key_id(rid), {"etag": rid}
+    if typ == aws_types.CLOUDFRONT_FUNCTION:
+        return name, {"arn": made_up.arn("cloudfront", "", account, f"function/{name}")}
     if typ == aws_types.METRIC_ALARM:
         return args.name, {"arn": made_up.alarm_arn(region, account, args.name)}
     if typ == aws_types.HTTP_API_STAGE:

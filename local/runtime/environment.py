@@ -20,6 +20,7 @@ from local.runtime.faults import FaultPlan
 from local.runtime.ports import PortPlan
 from local.runtime.process import STATE_DIR
 from local.runtime.system import Runtime
+from local.runtime.web import WebServer, local_web_config, web_routes
 from local.users import DEFAULT_PASSWORD, sign_in_user
 
 
@@ -48,6 +49,8 @@ class LocalEnvironment:
         self.cloud: Any = None
         self.graph: Graph | None = None
         self.runtime: Runtime | None = None
+        self.web: WebServer | None = None
+        """The web app and every API at one URL (web.py); bound first: its origin is config."""
         self.ready_seconds = 0.0
 
     def start(self) -> LocalEnvironment:
@@ -63,11 +66,13 @@ class LocalEnvironment:
         self.cloud = EmbeddedCloud(port=self.ports.port("emulator")).start()
         self.progress(f"emulator listening on {self.cloud.endpoint}")
         try:
+            self.web = WebServer(port=self.ports.port("web"))
             self.graph = deploy_environment(
                 self.cloud,
                 env=self.env,
                 graph_path=self.state_dir / "graph.json",
                 progress=self.progress,
+                config=local_web_config(self.env, self.web.url),
             )
             self.runtime = Runtime(
                 self.graph,
@@ -77,6 +82,8 @@ class LocalEnvironment:
                 faults=self.faults,
                 ports=self.ports,
             ).start()
+            self.web.route(web_routes(self.graph, self.runtime, self.cloud)).start()
+            self.progress(f"web app and APIs at {self.web.url}")
             endpoints.endpoints_of(self).save(self.endpoints_file)
         except BaseException:
             self.stop()
@@ -86,6 +93,9 @@ class LocalEnvironment:
 
     def stop(self) -> None:
         endpoints.remove(self.endpoints_file)
+        if self.web:
+            self.web.stop()
+            self.web = None
         if self.runtime:
             self.runtime.stop()
             self.runtime = None

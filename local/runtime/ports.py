@@ -18,7 +18,7 @@ from local.runtime.serving import LOOPBACK, PortInUse
 
 FIXED_SLOTS = ("emulator", "cdn", "web")
 """The first ports of the block, in order; the services' APIs follow."""
-RESERVED = ("web",)
+RESERVED: tuple[str, ...] = ()
 """Slots nothing listens on yet (kept so the APIs' ports do not move when something does)."""
 ROLES = {"emulator": "the emulator (AWS APIs, Cognito)", "cdn": "the CDN", "web": "the web app"}
 LOWEST_BASE = 1024

@@ -43,6 +43,8 @@ SERVICES: dict[str, ServiceSpec] = {
             publishes=("purchase.completed", "purchase.failed"),
             consumes={"upload": ("image.published", "image.withdrawn")},
         ),
+        # The single-page app and the one domain in front of every API: no events.
+        ServiceSpec(name="web", team="team-web"),
         ServiceSpec(
             name="notification",
             team="team-notification",

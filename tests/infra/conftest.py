@@ -14,24 +14,34 @@ from typing import Any
 import pytest
 
 from local.fake_cloud import FakeCloud
+from local.preview import referenced_services
 from local.program import Evaluation, Resource, config_file_for, evaluate, load_config
 from services.contracts.catalogue import SERVICES
+from services.contracts.manifest import load_manifest
 
 ENVIRONMENTS = ("dev", "prod")
 STACKS = tuple(f"{service}-{env}" for env in ENVIRONMENTS for service in SERVICES)
+LAMBDA_STACKS = tuple(s for s in STACKS if load_manifest(s.split("-")[0]).functions)
+"""Stacks of services that run functions (all but web): roles, table, alarms, an HTTP API."""
 
 
 def upload_reference(env: str) -> str:
     return f"organization/marketplace/upload-{env}"
 
 
+def stack_references(service: str, env: str) -> dict[str, dict[str, Any]]:
+    """Outputs of the committed stacks ``service``'s stack reads by reference."""
+    return {
+        f"organization/marketplace/{name}-{env}": evaluated(f"{name}-{env}").outputs
+        for name in referenced_services(service)
+    }
+
+
 @cache
 def evaluated(stack: str) -> Evaluation:
     """The committed stack, evaluated once (purchase reads upload's outputs by reference)."""
     service, env = stack.split("-")
-    outputs = (
-        {} if service == "upload" else {upload_reference(env): evaluated(f"upload-{env}").outputs}
-    )
+    outputs = stack_references(service, env)
     return evaluate(stack, FakeCloud(stack_outputs=outputs))
 
 
@@ -40,9 +50,7 @@ def evaluate_with(stack: str, change: Callable[[dict[str, Any]], None]) -> Evalu
     config = json.loads(json.dumps(load_config(config_file_for(stack))))
     change(config)
     service, env = stack.split("-")
-    outputs = (
-        {} if service == "upload" else {upload_reference(env): evaluated(f"upload-{env}").outputs}
-    )
+    outputs = stack_references(service, env)
     return evaluate(stack, FakeCloud(stack_outputs=outputs), config=config)
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from components import aws_types
 from services.contracts.manifest import COMMON_ENVIRONMENT, load_manifest
-from tests.infra.conftest import STACKS, evaluated
+from tests.infra.conftest import LAMBDA_STACKS, STACKS, evaluated
 
 
 def service_of(stack_name: str) -> str:
@@ -37,7 +37,7 @@ def test_functions_are_the_manifest_functions(stack_name: str) -> None:
         assert reserved == spec.sizing.reserved_concurrency, function.urn
 
 
-@pytest.mark.parametrize("stack_name", STACKS)
+@pytest.mark.parametrize("stack_name", LAMBDA_STACKS)
 def test_routes_and_throttling_are_the_manifest_routes(stack_name: str) -> None:
     # GIVEN the stack's API routes and stage
     manifest = load_manifest(service_of(stack_name))

@@ -8,6 +8,7 @@ import pytest
 
 from components.settings import Settings, load_settings, placeholders
 from local.program import REPO_ROOT, load_config
+from services.contracts.catalogue import SERVICES
 
 
 def settings_of(env: str, **changes: Any) -> Settings:
@@ -18,14 +19,11 @@ def settings_of(env: str, **changes: Any) -> Settings:
 
 def real_values() -> dict[str, Any]:
     return {
-        "accounts": {
-            "upload": "402938475610",
-            "catalog": "402938475611",
-            "purchase": "402938475612",
-        },
+        "accounts": {service: f"40293847561{i}" for i, service in enumerate(SERVICES)},
         "identity": {
             "issuer": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123xyZ",
             "audiences": ["4p1k0m2n3b4v5c6x7z8l9k0j1h"],
+            "signInUrl": "https://marketplace.auth.eu-west-1.amazoncognito.com",
         },
         "alarmEmail": "platform-oncall@marketplace.io",
     }
@@ -37,10 +35,9 @@ def test_committed_environments_list_every_placeholder(env: str) -> None:
     found = {p.key: p for p in placeholders(settings_of(env))}
     # THEN every example value is listed, by key
     assert set(found) == {
-        "marketplace:accounts.upload",
-        "marketplace:accounts.catalog",
-        "marketplace:accounts.purchase",
+        *(f"marketplace:accounts.{service}" for service in SERVICES),
         "marketplace:identity.issuer",
+        "marketplace:identity.signInUrl",
         "marketplace:identity.audiences[0]",
         "marketplace:alarmEmail",
     }

@@ -75,7 +75,7 @@ def test_preview_prints_tree_with_accounts_and_counts(
     assert out.startswith(f"+ pulumi:pulumi:Stack  marketplace-{stack_name}")
     assert "    + pulumi:providers:aws" in out
     assert "        + marketplace:" in out
-    assert "Resources: " in out and "apiUrl: https://" in out
+    assert "Resources: " in out and re.search(r"(apiUrl|url): https://", out)
 
 
 @pytest.mark.parametrize("stack_name", ["purchase-prod", "upload-dev"])

@@ -21,7 +21,7 @@ from components import aws_types
 from local.program import Evaluation, Resource
 from policy import rules
 from services.contracts.catalogue import SERVICES
-from tests.infra.conftest import STACKS, evaluated
+from tests.infra.conftest import LAMBDA_STACKS, STACKS, evaluated
 from tests.policy.conftest import context_of, resource_checks
 from tools import audit
 
@@ -252,9 +252,10 @@ def test_every_stack_has_roles_buckets_and_a_provider_for_the_rules_to_judge(
     stack_name: str,
 ) -> None:
     evaluation = evaluated(stack_name)
-    assert evaluation.of_type(aws_types.ROLE) and evaluation.of_type(aws_types.ROLE_POLICY)
+    if stack_name in LAMBDA_STACKS:
+        assert evaluation.of_type(aws_types.ROLE) and evaluation.of_type(aws_types.ROLE_POLICY)
     assert len(evaluation.of_type(aws_types.AWS_PROVIDER)) == 1
-    if stack_name.startswith("upload"):
+    if stack_name.startswith(("upload", "web")):
         assert evaluation.of_type(aws_types.BUCKET)
 
 

@@ -16,6 +16,7 @@ from components.settings import (
     load_settings,
 )
 from local.program import REPO_ROOT, load_config
+from services.contracts.catalogue import SERVICES
 from tests.infra.conftest import evaluate_with
 
 
@@ -31,8 +32,8 @@ def dev_config() -> dict[str, Any]:
 @pytest.mark.parametrize("env", ["dev", "prod"])
 def test_committed_environment_files_parse(env: str) -> None:
     settings = settings_from(load_config(REPO_ROOT / f"Pulumi.{env}.yaml"), env)
-    assert set(settings.accounts) == {"upload", "catalog", "purchase"}
-    assert len(set(settings.accounts.values())) == 3, "one account per service"
+    assert set(settings.accounts) == set(SERVICES)
+    assert len(set(settings.accounts.values())) == len(SERVICES), "one account per service"
     assert settings.deletion_protection is (env == "prod")
 
 

@@ -123,6 +123,21 @@ def without_tls_only_denies(policy: str) -> str | None:
     return json.dumps({**document, "Statement": kept}, sort_keys=True)
 
 
+def bucket_object(
+    target: Target, args: Args, inputs: Inputs, account: str, region: str
+) -> tuple[str, Outputs]:
+    """A file the deploy uploads (the web app): body, content type and cache header as given."""
+    s3 = target.client("s3", account, region)
+    params = {"ContentType": inputs.get("contentType"), "CacheControl": inputs.get("cacheControl")}
+    s3.put_object(
+        Bucket=inputs["bucket"],
+        Key=inputs["key"],
+        Body=str(inputs.get("content", "")).encode("utf-8"),
+        **{name: value for name, value in params.items() if value},
+    )
+    return f"{inputs['bucket']}/{inputs['key']}", {"key": inputs["key"]}
+
+
 def _is_tls_only_deny(statement: Mapping[str, Any]) -> bool:
     condition = statement.get("Condition") or {}
     secure = (condition.get("Bool") or {}).get("aws:SecureTransport")
@@ -149,6 +164,7 @@ CREATORS: dict[str, Creator] = {
         lambda i: {"VersioningConfiguration": pascal(i["versioningConfiguration"])},
     ),
     aws_types.BUCKET_POLICY: s3_policy,
+    aws_types.BUCKET_OBJECT: bucket_object,
     aws_types.BUCKET_NOTIFICATION: bucket_setting(
         "put_bucket_notification_configuration",
         lambda i: {"NotificationConfiguration": notification_configuration(i)},
