@@ -110,9 +110,8 @@ def test_every_role_of_the_stack_carries_the_boundary(stack: str) -> None:
     service, _ = stack.split("-")
     account = load_config(config_file_for(stack))["marketplace:accounts"][service]
     expected = BOUNDARY.replace(ACCOUNT, account)
-    roles = evaluated(stack).of_type(aws_types.ROLE)
-    assert roles, stack
-    for role in roles:
+    # (a stack without functions, such as web, has no role at all)
+    for role in evaluated(stack).of_type(aws_types.ROLE):
         assert role.inputs.get("permissionsBoundary") == expected, role.urn
 
 
