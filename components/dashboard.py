@@ -320,11 +320,54 @@ def lines(namespace: str, metric_name: str, stat: str, rows: Sequence[Row]) -> l
     ]
 
 
+Chart = tuple[str, str, str]
+"""A graph of one metric for every resource of a kind: (title, metric name, statistic)."""
+
+
+def charts(
+    region: str, namespace: str, rows: Sequence[Row], specs: Sequence[Chart]
+) -> list[dict[str, Any]]:
+    """One graph per chart spec, each with a line per resource (nothing without resources)."""
+    if not rows:
+        return []
+    return [
+        graph(title, region, lines(namespace, metric_name, stat, rows))
+        for title, metric_name, stat in specs
+    ]
+
+
+API_CHARTS: tuple[Chart, ...] = (
+    ("API requests per route", "Count", "Sum"),
+    ("API 4xx per route", "4xx", "Sum"),
+    ("API 5xx per route", "5xx", "Sum"),
+    ("API latency p95 per route (ms)", "Latency", "p95"),
+)
+FUNCTION_CHARTS: tuple[Chart, ...] = (
+    ("Function invocations", "Invocations", "Sum"),
+    ("Function errors", "Errors", "Sum"),
+    ("Function throttles", "Throttles", "Sum"),
+    ("Function duration p95 (ms)", "Duration", "p95"),
+    ("Function concurrency (max)", "ConcurrentExecutions", "Maximum"),
+)
+QUEUE_CHARTS: tuple[Chart, ...] = (
+    ("Queue depth (visible)", "ApproximateNumberOfMessagesVisible", "Maximum"),
+    ("Queue in flight", "ApproximateNumberOfMessagesNotVisible", "Maximum"),
+    ("Oldest message age (s)", "ApproximateAgeOfOldestMessage", "Maximum"),
+)
+DLQ_CHARTS: tuple[Chart, ...] = (
+    ("Dead-letter queue depth (alarms above 0)", "ApproximateNumberOfMessagesVisible", "Maximum"),
+)
+CDN_CHARTS: tuple[Chart, ...] = (
+    ("CDN requests", "Requests", "Sum"),
+    ("CDN 4xx error rate (%)", "4xxErrorRate", "Average"),
+    ("CDN 5xx error rate (%)", "5xxErrorRate", "Average"),
+)
+
+
 def api_widgets(
     region: str, api_id: pulumi.Input[str], routes: Sequence[RouteSpec]
 ) -> list[dict[str, Any]]:
     """Requests, 4xx, 5xx and p95 latency of each route (the stage's detailed metrics)."""
-
     rows: list[Row] = [
         (
             (("ApiId", api_id), ("Method", r.method), ("Resource", r.path), ("Stage", STAGE)),
@@ -332,81 +375,35 @@ def api_widgets(
         )
         for r in routes
     ]
-
-    def per_route(metric_name: str, stat: str) -> list[list[Any]]:
-        return lines("AWS/ApiGateway", metric_name, stat, rows)
-
-    return [
-        graph("API requests per route", region, per_route("Count", "Sum")),
-        graph("API 4xx per route", region, per_route("4xx", "Sum")),
-        graph("API 5xx per route", region, per_route("5xx", "Sum")),
-        graph("API latency p95 per route (ms)", region, per_route("Latency", "p95")),
-    ]
+    return charts(region, "AWS/ApiGateway", rows, API_CHARTS)
 
 
 def function_widgets(region: str, functions: Sequence[Function]) -> list[dict[str, Any]]:
     """Invocations and errors, throttles, p95 duration and concurrency of every function."""
-    if not functions:
-        return []
-
     rows: list[Row] = [((("FunctionName", f.function_name),), f.purpose) for f in functions]
-
-    def each(metric_name: str, stat: str) -> list[list[Any]]:
-        return lines("AWS/Lambda", metric_name, stat, rows)
-
-    return [
-        graph("Function invocations", region, each("Invocations", "Sum")),
-        graph("Function errors", region, each("Errors", "Sum")),
-        graph("Function throttles", region, each("Throttles", "Sum")),
-        graph("Function duration p95 (ms)", region, each("Duration", "p95")),
-        graph("Function concurrency (max)", region, each("ConcurrentExecutions", "Maximum")),
-    ]
+    return charts(region, "AWS/Lambda", rows, FUNCTION_CHARTS)
 
 
 def queue_widgets(region: str, queues: Sequence[ObservedQueue]) -> list[dict[str, Any]]:
     """Depth, in flight and oldest message of each work queue; depth of every DLQ."""
-    if not queues:
-        return []
     worked: list[Row] = [
         ((("QueueName", q.queue_name),), q.label) for q in queues if q.queue_name is not None
     ]
-
-    def each(metric_name: str) -> list[list[Any]]:
-        return lines("AWS/SQS", metric_name, "Maximum", worked)
-
     dead: list[Row] = [((("QueueName", q.dlq_name),), q.dlq_name) for q in queues]
-    dlqs = lines("AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", dead)
-    widgets = [graph("Dead-letter queue depth (alarms above 0)", region, dlqs)]
-    if worked:
-        widgets = [
-            graph("Queue depth (visible)", region, each("ApproximateNumberOfMessagesVisible")),
-            graph("Queue in flight", region, each("ApproximateNumberOfMessagesNotVisible")),
-            graph("Oldest message age (s)", region, each("ApproximateAgeOfOldestMessage")),
-            *widgets,
-        ]
-    return widgets
+    return charts(region, "AWS/SQS", worked, QUEUE_CHARTS) + charts(
+        region, "AWS/SQS", dead, DLQ_CHARTS
+    )
 
 
 def cdn_widgets(
     distributions: Sequence[tuple[pulumi.Input[str], pulumi.Input[str]]],
 ) -> list[dict[str, Any]]:
     """Requests and error rates of each CloudFront distribution (global: in us-east-1)."""
-    if not distributions:
-        return []
-
     rows: list[Row] = [
         ((("DistributionId", distribution), ("Region", "Global")), label)
         for label, distribution in distributions
     ]
-
-    def each(metric_name: str, stat: str) -> list[list[Any]]:
-        return lines("AWS/CloudFront", metric_name, stat, rows)
-
-    return [
-        graph("CDN requests", CLOUDFRONT_REGION, each("Requests", "Sum")),
-        graph("CDN 4xx error rate (%)", CLOUDFRONT_REGION, each("4xxErrorRate", "Average")),
-        graph("CDN 5xx error rate (%)", CLOUDFRONT_REGION, each("5xxErrorRate", "Average")),
-    ]
+    return charts(CLOUDFRONT_REGION, "AWS/CloudFront", rows, CDN_CHARTS)
 
 
 def business_widgets(
