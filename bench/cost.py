@@ -33,6 +33,7 @@ from bench.cost_inputs import (
     read_measurements,
 )
 from bench.cost_model import invocations, line_items, per_thousand_uploads, sizing, vcpu_share
+from bench.cost_search import search_items
 from bench.settings import RESULTS_DIR
 
 # --------------------------------------------------------------------------------------------
@@ -101,6 +102,7 @@ def main(argv: list[str]) -> int:
         read_measurements(args.bench_json, args.imports_json), cpu_slowdown=args.cpu_slowdown
     )
     items = line_items(workload, deployment, measured, prices)
+    items += search_items(workload, prices, args.search_json)
     print(report(items, workload, deployment, measured, prices))
     processor = next(f for f in deployment.functions if f.handler_module.endswith(".processor"))
     per_k = per_thousand_uploads(processor.memory_mb, measured, deployment, prices)
@@ -144,5 +146,6 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--prices", type=Path, default=PRICES)
     parser.add_argument("--bench-json", type=Path, default=RESULTS_DIR / "latest.json")
     parser.add_argument("--imports-json", type=Path, default=RESULTS_DIR / "imports.json")
+    parser.add_argument("--search-json", type=Path, default=RESULTS_DIR / "search.json")
     parser.add_argument("--json", type=Path, default=RESULTS_DIR / "cost.json")
     return parser

@@ -28,8 +28,8 @@ is in services/catalog/README.md:
 - ``/tags`` reads the ``TAGS`` partition and sorts by count in memory: the tag vocabulary is
   small (normalised, lowercase) and the response is cached.
 
-The largest plan (every term replaced: image + counter check + 2 x 40 term counters + ``*``)
-is 83 items: it fits the 100-item transaction limit (terms.MAX_WORDS and the 20-tag contract
+The largest plan (every term replaced: image + counter check + 2 x 36 term counters)
+is 74 items: it fits the 100-item transaction limit (terms.MAX_WORDS and the 20-tag contract
 keep it so).
 """
 

@@ -21,7 +21,7 @@ Orientation = Literal["landscape", "portrait", "square"]
 ORIENTATIONS: tuple[Orientation, ...] = get_args(Orientation)
 DOMINANT_COLOURS = 3
 """Colours an image is findable by: the most dominant ones (a pixel of red is not "red")."""
-MAX_WORDS = 16
+MAX_WORDS = 12
 """Distinct words per image that ``q`` matches (title first, then tags, then labels)."""
 SQUARE_TOLERANCE = 1.05
 """An image whose long side is at most 5 % longer than its short side is square."""

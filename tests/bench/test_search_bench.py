@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
-from bench import search
+from bench import cost_search, search
+from bench.cost_inputs import Workload, load_prices
 
 TEXT_CLASSES = {"text, 1-3 words", "text + colour"}
 """Known gap (BENCHMARKS.md, "Search"): few results after a statistics read of 3-5 counters."""
@@ -41,3 +45,16 @@ def test_search_bench_reports_index_writes_per_image(result: dict) -> None:
     assert 20 < writes["entries_per_image"] <= writes["entries_per_image_max"]
     assert writes["entry_write_units_per_image"] >= 2 * writes["entries_per_image"]
     assert writes["transaction_items_per_image"] <= 100
+
+
+def test_search_cost_lines_replace_the_seeds_cloudsearch(result: dict, tmp_path: Path) -> None:
+    # GIVEN the benchmark's measurements, WHEN the search is priced at seed 000's workload
+    path = tmp_path / "search.json"
+    path.write_text(json.dumps(result))
+    items = cost_search.search_items(Workload(), load_prices(), path)
+    # THEN writes, storage and reads are three lines next to the seed's CloudSearch instance
+    assert [item.seed for item in items] == ["CloudSearch c4.2xlarge"] * 3
+    assert all(item.usd > 0 for item in items)
+    writes = result["writes"]["entry_write_units_per_image"]
+    per_upload = writes + 2 * result["writes"]["transaction_items_per_image"]
+    assert f"x {per_upload:,.0f}" in items[0].what

@@ -280,7 +280,7 @@ def test_plan_published_with_all_tags_replaced_fits_one_transaction() -> None:
     # WHEN the write is planned
     plan = layout.plan_published("t", state, data)
     # THEN it is within DynamoDB's 100 items per transaction
-    assert 80 <= len(plan) <= layout.MAX_TRANSACTION_ITEMS
+    assert 70 <= len(plan) <= layout.MAX_TRANSACTION_ITEMS
 
 
 def test_plan_published_older_revision_plans_nothing() -> None:
