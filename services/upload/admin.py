@@ -69,7 +69,7 @@ def copy_to_public(review_key: str, public_key: str) -> None:
         Key=public_key,
         CopySource={"Bucket": ORIGINALS_BUCKET, "Key": review_key},
         ContentType="image/jpeg",
-        CacheControl="public, max-age=31536000, immutable",
+        CacheControl=uploads.CACHE_CONTROL,
         MetadataDirective="REPLACE",
     )
 

@@ -79,8 +79,6 @@ CIRCUIT_METRIC = "RekognitionCircuitOpen"
 """1 per image analysed with the circuit open, 0 with it closed (the alarm's metric)."""
 
 PUBLIC = uploads.PUBLIC_RENDITIONS
-CACHE_CONTROL = "public, max-age=31536000, immutable"
-"""Rendition keys are per upload and never rewritten once published (first object wins)."""
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
 OUTCOME_EVENTS = {
     uploads.PUBLISHED: uploads.IMAGE_PUBLISHED,
@@ -294,6 +292,6 @@ def _put(bucket: str, key: str, body: bytes, content_type: str, **extra: str) ->
         Key=key,
         Body=body,
         ContentType=content_type,
-        CacheControl=CACHE_CONTROL,
+        CacheControl=uploads.CACHE_CONTROL,
         **extra,
     )

@@ -45,6 +45,8 @@ REVIEW_PREFIX = "review"
 """Where review copies live in the originals bucket (no CDN serves that bucket)."""
 PUBLIC_RENDITIONS = ("thumbnail", "preview")
 """The renditions the public CDN serves once an upload is published."""
+CACHE_CONTROL = "public, max-age=31536000, immutable"
+"""Rendition keys are per upload and never rewritten once published (first object wins)."""
 
 IMAGE_PUBLISHED = "image.published"
 IMAGE_REJECTED = "image.rejected"
