@@ -4,6 +4,8 @@ The faults (local/runtime/faults.py) are switched on at run time on the shared s
 environment and off again by the ``faults`` fixture, so the other end-to-end tests never see
 them. Two tap queues, subscribed to the upload and purchase topics, count every event the
 services publish: the proof of "exactly once" is counting, not trusting.
+A Rekognition outage under the same faults must leave no upload stuck: every one ends
+PUBLISHED, REJECTED or IN_REVIEW, none in a DLQ, and each review decision is announced once.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from local.graph import Graph
 from local.redrive import alarm_firing, dead_letter_queues, depth, select
 from local.runtime.environment import LocalEnvironment
 from local.runtime.faults import Faults
+from tests.e2e.review_helpers import close_circuit, rekognition_outage, sign_in_admin
 from tests.services.upload.images import encode, natural_image
 
 pytestmark = pytest.mark.e2e
@@ -170,6 +173,18 @@ def upload_statuses(market: Marketplace, photographer: User) -> dict[str, dict[s
     return {u["uploadId"]: u for u in page.json()["items"]}
 
 
+def processed_uploads(
+    market: Marketplace, photographer: User, count: int
+) -> dict[str, dict[str, Any]]:
+    """The photographer's ``count`` uploads once none is PENDING any more."""
+    return wait_for(
+        "every upload processed",
+        lambda: upload_statuses(market, photographer),
+        lambda found: len(found) == count and all(u["status"] != "PENDING" for u in found.values()),
+        timeout=SETTLE_TIMEOUT,
+    )
+
+
 def purchase_status(market: Marketplace, buyer: User, purchase_id: str) -> str:
     return market.my_purchase(buyer, purchase_id).json()["status"]
 
@@ -216,14 +231,7 @@ def test_burst_under_faults_ends_every_upload_and_purchase_exactly_once(
     faults.pause("catalog-upload-events", 3)
     with ThreadPoolExecutor(max_workers=4) as pool:
         ids = list(pool.map(lambda s: market.upload(photographer, s, s.name, [run]), samples))
-    uploads = wait_for(
-        "every upload processed",
-        lambda: upload_statuses(market, photographer),
-        lambda found: (
-            len(found) == len(ids) and all(u["status"] != "PENDING" for u in found.values())
-        ),
-        timeout=SETTLE_TIMEOUT,
-    )
+    uploads = processed_uploads(market, photographer, len(ids))
     published = [i for i in ids if uploads[i]["status"] == "PUBLISHED"]
     # AND buyers purchase each published image 1-3 times (with client retries) while the
     # completion consumer stops and restarts, and one image is withdrawn mid-purchase
@@ -283,6 +291,44 @@ def test_burst_under_faults_ends_every_upload_and_purchase_exactly_once(
     TOTALS["uploads checked"] += len(ids)
     TOTALS["purchases checked"] += len(purchases)
     TOTALS["events checked"] += len(image_events) + len(purchase_events)
+
+
+def test_rekognition_outage_under_faults_sends_uploads_to_review_never_to_the_dlq(
+    market: Marketplace, local_env: LocalEnvironment, faults: Faults, taps: dict[str, Tap]
+) -> None:
+    graph = local_env.graph
+    assert graph is not None
+    run = uuid.uuid4().hex[:6]
+    photographer = market.sign_in(f"outage-photographer-{run}")
+    moderator = sign_in_admin(local_env, f"outage-admin-{run}")
+    samples = [small_photo(100 + seed) for seed in range(GOOD_IMAGES)] + [corrupt_file()]
+    parked_before = dlq_depths(graph)
+    # GIVEN Rekognition failing for the processor, and the burst's faults everywhere
+    with rekognition_outage(local_env):
+        faults.set(BURST_FAULTS)
+        # WHEN a burst of uploads is processed
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            ids = list(pool.map(lambda s: market.upload(photographer, s, s.name, [run]), samples))
+        uploads = processed_uploads(market, photographer, len(ids))
+    # THEN no upload is stuck: good files wait IN_REVIEW, the corrupt one is REJECTED
+    assert [uploads[i]["status"] for i in ids] == ["IN_REVIEW"] * GOOD_IMAGES + ["REJECTED"]
+    # AND none reached a DLQ because Rekognition failed
+    wait_until_settled(graph)
+    assert dlq_depths(graph) == parked_before
+    # WHEN an admin approves every one waiting, under the same faults
+    for upload_id in ids[:GOOD_IMAGES]:
+        path = f"/admin/reviews/{upload_id}/approve"
+        assert market.call("POST", "upload", path, moderator, json={}).status_code == 200
+    wait_until_settled(graph)
+    faults.reset()
+    # THEN each upload announced exactly one outcome: published after review, or rejected
+    final = upload_statuses(market, photographer)
+    assert [final[i]["status"] for i in ids] == ["PUBLISHED"] * GOOD_IMAGES + ["REJECTED"]
+    events = [e for e in taps["upload"].drain() if e["data"]["imageId"] in ids]
+    assert Counter(e["data"]["imageId"] for e in events) == dict.fromkeys(ids, 1)
+    close_circuit(local_env, market, photographer)
+    TOTALS["uploads checked"] += len(ids)
+    TOTALS["events checked"] += len(events)
 
 
 def test_poison_event_parks_in_the_dlq_raises_its_alarm_and_redrive_delivers_it_once_fixed(
