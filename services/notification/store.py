@@ -64,6 +64,15 @@ def _mail_key(event_id: str) -> dict[str, str]:
     return {"pk": f"MAIL#{event_id}", "sk": "MAIL"}
 
 
+def _delivery(event_id: str, status: Status, recipient: str, now: int) -> dict[str, Any]:
+    """A delivery record's common attributes (kept ``RECORD_DAYS``, then expired by TTL)."""
+    return _mail_key(event_id) | {
+        "status": status.value,
+        "recipient": recipient,
+        "expiration": now + RECORD_DAYS * 86400,
+    }
+
+
 def _user_key(user_id: str) -> dict[str, str]:
     return {"pk": f"USER#{user_id}", "sk": "PREFERENCES"}
 
@@ -102,20 +111,8 @@ class NotificationStore:
 
     def record_feedback(self, user_id: str, when: str, message_id: str, fields: dict) -> bool:
         """Keep one bounce or complaint (once per SES message and kind); False if known."""
-        try:
-            self.table.put_item(
-                Item={
-                    "pk": f"USER#{user_id}",
-                    "sk": f"FEEDBACK#{when}#{message_id}#{fields['type']}",
-                    **fields,
-                },
-                ConditionExpression="attribute_not_exists(pk)",
-            )
-        except ClientError as error:
-            if _is_conditional_failure(error):
-                return False
-            raise
-        return True
+        key = {"pk": f"USER#{user_id}", "sk": f"FEEDBACK#{when}#{message_id}#{fields['type']}"}
+        return self._put_new({**key, **fields})
 
     # -- image read model -----------------------------------------------------------------
 
@@ -127,24 +124,10 @@ class NotificationStore:
 
     def put_image(self, data: dict[str, Any]) -> bool:
         """Keep the newest revision of a published image; False when an older one arrives."""
-        try:
-            self.table.put_item(
-                Item={
-                    "pk": f"IMAGE#{data['imageId']}",
-                    "sk": "IMAGE",
-                    "title": data["title"],
-                    "priceCents": data["priceCents"],
-                    "currency": data["currency"],
-                    "revision": data["revision"],
-                },
-                ConditionExpression="attribute_not_exists(pk) OR revision < :revision",
-                ExpressionAttributeValues={":revision": data["revision"]},
-            )
-        except ClientError as error:
-            if _is_conditional_failure(error):
-                return False
-            raise
-        return True
+        item = {"pk": f"IMAGE#{data['imageId']}", "sk": "IMAGE"} | {
+            name: data[name] for name in ("title", "priceCents", "currency", "revision")
+        }
+        return self._put_new(item, "OR revision < :revision", {":revision": data["revision"]})
 
     # -- deliveries (exactly once per event id) -------------------------------------------
 
@@ -154,23 +137,11 @@ class NotificationStore:
     def claim(self, event_id: str, recipient: str, now: int, lease_seconds: int) -> Lease | Claim:
         """Record the intent to send (conditional put); the lease, or why not to send."""
         lease = Lease(token=secrets.token_hex(8), until=now + lease_seconds)
-        try:
-            self.table.put_item(
-                Item={
-                    **_mail_key(event_id),
-                    "status": Status.INTENDED.value,
-                    "recipient": recipient,
-                    "token": lease.token,
-                    "leaseUntil": lease.until,
-                    "expiration": now + RECORD_DAYS * 86400,
-                },
-                ConditionExpression="attribute_not_exists(pk)",
-            )
-        except ClientError as error:
-            if not _is_conditional_failure(error):
-                raise
-            return self._claimed_before(event_id, now)
-        return lease
+        item = _delivery(event_id, Status.INTENDED, recipient, now) | {
+            "token": lease.token,
+            "leaseUntil": lease.until,
+        }
+        return lease if self._put_new(item) else self._claimed_before(event_id, now)
 
     def _claimed_before(self, event_id: str, now: int) -> Claim:
         item = self.delivery(event_id)
@@ -203,16 +174,17 @@ class NotificationStore:
 
     def skip(self, event_id: str, recipient: str, reason: str, now: int) -> bool:
         """Record a deliberate non-send (only if nothing is recorded yet); False if known."""
+        return self._put_new(
+            _delivery(event_id, Status.SKIPPED, recipient, now) | {"reason": reason}
+        )
+
+    def _put_new(self, item: dict[str, Any], also: str = "", values: dict | None = None) -> bool:
+        """Put ``item`` unless its key exists (or ``also`` holds); False when it was refused."""
         try:
             self.table.put_item(
-                Item={
-                    **_mail_key(event_id),
-                    "status": Status.SKIPPED.value,
-                    "recipient": recipient,
-                    "reason": reason,
-                    "expiration": now + RECORD_DAYS * 86400,
-                },
-                ConditionExpression="attribute_not_exists(pk)",
+                Item=item,
+                ConditionExpression=f"attribute_not_exists(pk) {also}".strip(),
+                **({"ExpressionAttributeValues": values} if values else {}),
             )
         except ClientError as error:
             if _is_conditional_failure(error):
