@@ -62,10 +62,14 @@ class Shift:
 
 def latest_version(lambda_client: Any, function: str) -> str:
     """The highest published version of ``function`` (what ``pulumi up`` published last)."""
-    pages = lambda_client.get_paginator("list_versions_by_function").paginate(FunctionName=function)
-    numbers = [
-        int(v["Version"]) for page in pages for v in page["Versions"] if v["Version"].isdigit()
-    ]
+    numbers: list[int] = []
+    marker: dict[str, str] = {}
+    while True:
+        page = lambda_client.list_versions_by_function(FunctionName=function, **marker)
+        numbers += [int(v["Version"]) for v in page["Versions"] if v["Version"].isdigit()]
+        if not page.get("NextMarker"):
+            break
+        marker = {"Marker": page["NextMarker"]}
     if not numbers:
         raise RuntimeError(f"{function} has no published version: was it deployed?")
     return str(max(numbers))

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from components import aws_types
+from local.emulator.lambda_reads import LambdaReads
 from local.graph import Graph
 from local.runtime.aliases import AliasedFunction, FunctionArn
 from local.runtime.auth import JwtVerifier, fetch_jwks
@@ -292,7 +293,7 @@ class Runtime:
             aliases[name] = AliasedFunction(
                 name,
                 str(inputs["name"]),
-                self.client("lambda", alias["account"]),
+                LambdaReads(alias["account"], self.graph.region),
                 {deployed.spec.version: deployed},
                 functools.partial(self._start_version, name),
             )
@@ -302,7 +303,7 @@ class Runtime:
         """Workers for a version published after the deployment (a shift's new version),
         from the configuration the emulator keeps for that version."""
         deployed = self.functions[name].spec
-        config = self.client("lambda", deployed.account).get_function_configuration(
+        config = LambdaReads(deployed.account, self.graph.region).get_function_configuration(
             FunctionName=name, Qualifier=version
         )
         spec = FunctionSpec(

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from components import aws_types
+from local.emulator.lambda_reads import LambdaReads
 from local.graph import Graph
 from local.runtime.aliases import AliasedFunction
 
@@ -143,12 +144,14 @@ class CodeDeployStandIn:
         self,
         lambda_client_for: Callable[[str], Any],
         alarms: AlarmStandIn,
+        region: str,
         seconds_per_minute: float = 60.0,
         poll_seconds: float = 0.1,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
     ):
         self._client_for = lambda_client_for
+        self._region = region
         self._alarms = alarms
         self._scale = seconds_per_minute / 60
         self._poll = poll_seconds
@@ -158,7 +161,9 @@ class CodeDeployStandIn:
     def deploy(self, group: DeploymentGroup, target_version: str) -> DeploymentResult:
         """Move ``group``'s alias to ``target_version`` step by step, or back on an alarm."""
         client = self._client_for(group.account)
-        current = client.get_alias(FunctionName=group.function_name, Name=ALIAS)
+        # Read in-process, written through the API (local/emulator/lambda_reads.py says why).
+        reads = LambdaReads(group.account, self._region)
+        current = reads.get_alias(FunctionName=group.function_name, Name=ALIAS)
         result = DeploymentResult("InProgress", current["FunctionVersion"], target_version)
         started = self._clock()
         for share, minutes in TrafficSteps.of(group.config_name).steps:

@@ -18,6 +18,7 @@ import pytest
 import requests
 
 from components.settings import load_settings
+from local.emulator.lambda_reads import LambdaReads
 from local.runtime.environment import LocalEnvironment
 from local.runtime.traffic_shift import AlarmStandIn, CodeDeployStandIn, DeploymentGroup
 from tools.affected_stacks import environment_config
@@ -42,6 +43,13 @@ def lambda_client(local_env: LocalEnvironment, group: DeploymentGroup) -> Any:
     return local_env.graph.client("lambda", group.account)
 
 
+@pytest.fixture
+def reads(local_env: LocalEnvironment, group: DeploymentGroup) -> LambdaReads:
+    """Lambda's reads of the emulator (moto refuses Lambda GETs under IAM: lambda_reads.py)."""
+    assert local_env.graph is not None
+    return LambdaReads(group.account, local_env.graph.region)
+
+
 def publish(client: Any, handler: str) -> str:
     """A new version of the function with ``handler`` (what ``pulumi up`` publishes)."""
     client.update_function_configuration(FunctionName=FUNCTION, Handler=handler)
@@ -55,6 +63,7 @@ def stand_in(local_env: LocalEnvironment) -> CodeDeployStandIn:
     return CodeDeployStandIn(
         lambda account: graph.client("lambda", account),
         alarms,
+        graph.region,
         seconds_per_minute=SECONDS_PER_MINUTE,
     )
 
@@ -86,10 +95,11 @@ def test_a_faulty_version_is_rolled_back_when_its_error_alarm_fires(
     local_env: LocalEnvironment,
     group: DeploymentGroup,
     lambda_client: Any,
+    reads: LambdaReads,
     searches: Counter[int],
 ) -> None:
     # GIVEN catalog's API live on its deployed version, and a new version that fails
-    before = lambda_client.get_alias(FunctionName=FUNCTION, Name="live")
+    before = reads.get_alias(FunctionName=FUNCTION, Name="live")
     faulty = publish(lambda_client, FAULTY)
     assert group.config_name == "CodeDeployDefault.LambdaCanary10Percent5Minutes"
     assert f"{FUNCTION}-errors" in group.alarms
@@ -98,7 +108,7 @@ def test_a_faulty_version_is_rolled_back_when_its_error_alarm_fires(
     # THEN the error alarm stopped the shift and the alias is back where it was, unweighted
     assert result.status == "Stopped", result.events
     assert result.alarms == [f"{FUNCTION}-errors"]
-    after = lambda_client.get_alias(FunctionName=FUNCTION, Name="live")
+    after = reads.get_alias(FunctionName=FUNCTION, Name="live")
     assert after["FunctionVersion"] == before["FunctionVersion"] != faulty
     assert not (after.get("RoutingConfig") or {}).get("AdditionalVersionWeights")
     # AND only the new version failed: the searches it served got 5xx, the others 200
@@ -110,20 +120,20 @@ def test_a_faulty_version_is_rolled_back_when_its_error_alarm_fires(
 
 
 def test_a_healthy_version_takes_all_traffic_after_the_canary(
-    local_env: LocalEnvironment, group: DeploymentGroup, lambda_client: Any
+    local_env: LocalEnvironment, group: DeploymentGroup, lambda_client: Any, reads: LambdaReads
 ) -> None:
     # GIVEN a new version of the same, working code
     healthy = publish(lambda_client, HANDLER)
     # WHEN the deploy's step after `pulumi up` finds the alias behind (tools/shift_traffic.py)
     settings = load_settings("local", environment_config("local").get)
-    [shift] = pending_shifts(lambda_client, settings, "catalog")
+    [shift] = pending_shifts(reads, settings, "catalog")
     assert (shift.function, shift.target) == (FUNCTION, healthy)
     assert (shift.application, shift.group) == (group.application, group.name)
     # AND CodeDeploy shifts to it with nothing failing
     result = stand_in(local_env).deploy(group, shift.target)
     # THEN the canary step passed and the alias now names the new version alone
     assert result.status == "Succeeded", result.events
-    alias = lambda_client.get_alias(FunctionName=FUNCTION, Name="live")
+    alias = reads.get_alias(FunctionName=FUNCTION, Name="live")
     assert alias["FunctionVersion"] == healthy
     assert not (alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights")
     # AND searches are answered by it

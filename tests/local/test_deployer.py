@@ -16,6 +16,7 @@ from local.emulator.creators.s3 import without_tls_only_denies
 from local.emulator.cross_account import TAP_PREFIX
 from local.emulator.deployer import deploy_order
 from local.emulator.errors import UnknownResourceTypeError
+from local.emulator.lambda_reads import LambdaReads
 from local.emulator.mocks import EmulatorMocks
 from local.emulator.recorded import RECORDED_TYPES
 from local.graph import Graph
@@ -170,7 +171,7 @@ def test_deploy_function_environments_hold_working_identifiers(deployed: Deploye
     assert graph.stack_outputs[f"upload-{ENV}"]["publicCdnDomain"] == "public-cdn.upload.local"
     # AND the emulator keeps the version it published and the live alias every caller invokes
     assert function["emulated"] is True and function["outputs"]["version"] == "1"
-    functions = graph.client("lambda", TEST_ACCOUNTS["purchase"])
+    functions = LambdaReads(TEST_ACCOUNTS["purchase"], graph.region)  # lambda_reads.py: why
     alias = functions.get_alias(FunctionName=function["outputs"]["name"], Name="live")
     assert alias["FunctionVersion"] == "1"
 
