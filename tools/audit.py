@@ -35,6 +35,7 @@ import yaml
 
 from components import aws_types
 from local.fake_cloud import FakeCloud
+from local.preview import references_for
 from local.program import REPO_ROOT, Evaluation, Resource, config_file_for, evaluate, load_config
 from policy import rules
 from policy.rules import RULES, ResourceContext, StackContext, StackResource, StackRule
@@ -118,15 +119,11 @@ def stacks_of(envs: Sequence[str] = ENVIRONMENTS) -> list[str]:
 
 
 def evaluate_stacks(stacks: Sequence[str]) -> dict[str, Evaluation]:
-    """Each stack under ``FakeCloud``; non-upload stacks get their env's upload outputs."""
+    """Each stack under ``FakeCloud``, with the outputs of the stacks it references."""
     evaluations: dict[str, Evaluation] = {}
     for stack in stacks:
         service, env = stack.split("-", 1)
-        references = {}
-        if service != "upload":
-            upload = evaluations.get(f"upload-{env}") or evaluate(f"upload-{env}", FakeCloud())
-            references[f"{PROJECT_STACKS}/upload-{env}"] = upload.outputs
-        evaluations[stack] = evaluate(stack, FakeCloud(stack_outputs=references))
+        evaluations[stack] = evaluate(stack, FakeCloud(stack_outputs=references_for(service, env)))
     return evaluations
 
 

@@ -34,6 +34,7 @@ from local.emulator.identity_lookup import provision_lookup_role
 from local.emulator.mocks import EmulatorMocks
 from local.graph import GRAPH_FILE, Graph
 from local.keys import SigningKey, generate_signing_key
+from local.preview import referenced_services
 from local.program import ORGANIZATION, PROGRAM, PROJECT, REPO_ROOT, Evaluation, evaluate
 from services.contracts.catalogue import SERVICES
 
@@ -43,8 +44,11 @@ PURCHASE_SIGNING_SECRET = "cdn-signing-key"
 
 def deploy_order() -> list[str]:
     """Services producers first (from the event catalogue): a consumer subscribes to topics
-    that must exist, and purchase reads upload's outputs."""
-    remaining = {name: set(spec.consumes) - {name} for name, spec in SERVICES.items()}
+    that must exist; and a stack after those whose outputs it reads (purchase and web)."""
+    remaining = {
+        name: (set(spec.consumes) | set(referenced_services(name))) - {name}
+        for name, spec in SERVICES.items()
+    }
     order: list[str] = []
     while remaining:
         ready = sorted(name for name, needs in remaining.items() if needs <= set(order))

@@ -18,9 +18,10 @@ from local.emulator.cloud import EmbeddedCloud
 from local.emulator.deployer import config_file, deploy_environment
 from local.graph import Graph
 from local.program import load_config
+from services.contracts.catalogue import SERVICES
 
 ENV = "local"
-TEST_ACCOUNTS = {"upload": "200000000001", "catalog": "200000000002", "purchase": "200000000003"}
+TEST_ACCOUNTS = {service: f"2000000000{i:02d}" for i, service in enumerate(SERVICES, start=1)}
 
 
 @dataclass

@@ -20,8 +20,10 @@ from local.emulator.lambda_reads import LambdaReads
 from local.emulator.mocks import EmulatorMocks
 from local.emulator.recorded import RECORDED_TYPES
 from local.graph import Graph
+from local.preview import referenced_services
 from local.program import evaluate
 from local.users import sign_in_user
+from services.contracts.catalogue import SERVICES
 from tests.local.conftest import ENV, TEST_ACCOUNTS, Deployed, isolated_config
 
 STACKS = [f"{service}-{ENV}" for service in ("upload", "purchase", "catalog")]
@@ -37,8 +39,11 @@ def test_deploy_order_puts_producers_before_consumers() -> None:
     # GIVEN the event catalogue (catalog consumes purchase, both consume upload)
     # WHEN the deploy order is derived from it
     order = deploy_order()
-    # THEN each producer comes before its consumers
-    assert order == ["upload", "purchase", "catalog"]
+    # THEN each producer comes before its consumers, and each stack after those it references
+    assert sorted(order) == sorted(SERVICES)
+    for service, spec in SERVICES.items():
+        for needed in {*spec.consumes, *referenced_services(service)} - {service}:
+            assert order.index(needed) < order.index(service), (needed, service)
 
 
 def test_deploy_every_resource_type_is_created_or_recorded(deployed: Deployed) -> None:
