@@ -55,7 +55,7 @@ def _resource(env: LocalEnvironment, type_token: str, name: str = "") -> dict[st
     [resource] = [
         r
         for r in env.graph.stacks[f"{SERVICE}-local"]
-        if r["type"] == type_token and name in str(r["inputs"].get("name", ""))
+        if r["type"] == type_token and str(r["inputs"].get("name", "")).endswith(name)
     ]
     return resource
 
