@@ -222,9 +222,10 @@ def table_text(rows: list[Row], images: int, writes: dict[str, float], seconds: 
     return "\n".join(lines)
 
 
-def run(images: int, queries: int, seed: int = 0) -> dict[str, Any]:
+def run(images: int, queries: int, seed: int = 0, workers: int = 1) -> dict[str, Any]:
     started = time.monotonic()
-    table = ModelTable(Catalogue(images, seed), progress=_progress if images >= 100_000 else None)
+    progress = _progress if images >= 100_000 else None
+    table = ModelTable(Catalogue(images, seed), progress=progress, workers=workers)
     bench = Bench(table)
     rows = [summarise(c, bench.run_class(c, queries)) for c in CLASSES]
     writes = write_cost(table, 2000)
@@ -242,9 +243,10 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench search", description=__doc__)
     parser.add_argument("--images", type=int, default=1_000_000)
     parser.add_argument("--queries", type=int, default=50, help="queries per class")
+    parser.add_argument("--workers", type=int, default=2, help="processes building the index")
     parser.add_argument("--json", type=Path, default=RESULTS_DIR / "search.json")
     args = parser.parse_args(argv)
-    result = run(args.images, args.queries)
+    result = run(args.images, args.queries, workers=args.workers)
     print(result["table"])
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(result, indent=1) + "\n")

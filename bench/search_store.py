@@ -12,6 +12,8 @@ memory. tests/bench/test_search_model.py checks it returns exactly what moto ret
 from __future__ import annotations
 
 import bisect
+import itertools
+import multiprocessing
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -68,7 +70,12 @@ def _value_size(value: Any) -> int:
 class ModelTable:
     """Looks like a boto3 ``Table`` (and its ``meta.client``) to ``CatalogStore``."""
 
-    def __init__(self, catalogue: Catalogue, progress: Callable[[int], None] | None = None):
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        progress: Callable[[int], None] | None = None,
+        workers: int = 1,
+    ):
         self.name = "model-catalog"
         self.meta = self  # CatalogStore reads table.meta.client
         self.client = self
@@ -80,29 +87,30 @@ class ModelTable:
         self._recency: list[str] = []
         self._popularity = array("i")
         self._sorted: dict[tuple[str, str], tuple[list[str], list[int]]] = {}
-        self._build(progress)
+        self._build(progress, workers)
 
     # ---- building ------------------------------------------------------------------------
 
-    def _build(self, progress: Callable[[int], None] | None) -> None:
-        counts, postings, scores_of = self.counts, self._postings, self._scores
-        word_prefix = terms.term(terms.WORD, "")
-        for n in range(self.catalogue.size):
-            data = self.catalogue.image(n)
-            image = index.image_item(data, int(data["popularity"]))
-            self._popularity.append(int(image["popularity"]))
-            self._recency.append(str(image["publishedAt"]))
-            scores = terms.word_scores(image)
-            for term in (terms.ALL, *image["terms"]):
-                counts[term] += 1
-                found = postings.get(term)
-                if found is None:
-                    found = postings[term] = array("i")
-                found.append(n)
-                if term.startswith(word_prefix):
-                    scores_of.setdefault(term, array("b")).append(scores[term[2:]])
-            if progress and n % 100_000 == 0:
-                progress(n)
+    def _build(self, progress: Callable[[int], None] | None, workers: int) -> None:
+        """Index every image, in ``workers`` processes over consecutive ranges of images."""
+        size = self.catalogue.size
+        bounds = [size * i // workers for i in range(workers + 1)]
+        ranges = [(self.catalogue, a, b) for a, b in itertools.pairwise(bounds)]
+        if workers == 1:
+            parts = [_index_range(*ranges[0])]
+        else:
+            with multiprocessing.get_context("spawn").Pool(workers) as pool:
+                parts = pool.starmap(_index_range, ranges)
+        for part in parts:  # in image order, so every posting stays sorted
+            self.counts.update(part.counts)
+            for term, found in part.postings.items():
+                self._postings.setdefault(term, array("i")).extend(found)
+            for term, found in part.scores.items():
+                self._scores.setdefault(term, array("b")).extend(found)
+            self._popularity.extend(part.popularity)
+            self._recency.extend(part.recency)
+            if progress:
+                progress(len(self._recency))
 
     @lru_cache(maxsize=100_000)  # noqa: B019 - one model per run, held for the run
     def image_item(self, n: int) -> dict[str, Any]:
@@ -221,6 +229,37 @@ class ModelTable:
         if len(found) > limit:
             response["LastEvaluatedKey"] = {"pk": pk, "sk": items[-1]["sk"]}
         return response
+
+
+@dataclass
+class _Part:
+    """The index of one range of images, built in a worker process."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+    postings: dict[str, array[int]] = field(default_factory=dict)
+    scores: dict[str, array[int]] = field(default_factory=dict)
+    popularity: array[int] = field(default_factory=lambda: array("i"))
+    recency: list[str] = field(default_factory=list)
+
+
+def _index_range(catalogue: Catalogue, first: int, end: int) -> _Part:
+    part = _Part()
+    word_prefix = terms.term(terms.WORD, "")
+    for n in range(first, end):
+        data = catalogue.image(n)
+        image = index.image_item(data, int(data["popularity"]))
+        part.popularity.append(int(image["popularity"]))
+        part.recency.append(str(image["publishedAt"]))
+        scores = terms.word_scores(image)
+        for term in (terms.ALL, *image["terms"]):
+            part.counts[term] += 1
+            found = part.postings.get(term)
+            if found is None:
+                found = part.postings[term] = array("i")
+            found.append(n)
+            if term.startswith(word_prefix):
+                part.scores.setdefault(term, array("b")).append(scores[term[2:]])
+    return part
 
 
 def counter_item(term: str, count: int) -> dict[str, Any]:
