@@ -41,8 +41,11 @@ from local.runtime.invocation_log import INVOCATIONS_FILE, InvocationLog
 
 EXITED = ""
 """What the reader hands over when the worker's stdout closes (the process ended)."""
-INIT_TIMEOUT_SECONDS = 60.0
-"""How long a worker may take to import its handler (Pillow, boto3, Powertools)."""
+INIT_TIMEOUT_SECONDS = 180.0
+"""How long a worker may take to import its handler (Pillow, boto3, Powertools).
+
+Every worker of every stack starts at once: on a busy two-core machine imports took 2-4 s
+each and a minute was not enough for all of them; a healthy start takes a few seconds."""
 
 
 @dataclass(frozen=True)
