@@ -20,10 +20,10 @@ PURCHASE_TRANSACTION_ITEMS = 3
 """Purchase guard, popularity counter, image (services.catalog.index.plan_purchase)."""
 DEFAULTS = {
     "images": 1_000_000,
-    "entry_write_units_per_image": 620.0,
-    "transaction_items_per_image": 26.0,
-    "stored_bytes_per_image": 470_000.0,
-    "read_units_per_search": 2.5,
+    "entry_write_units_per_image": 593.6,
+    "transaction_items_per_image": 25.2,
+    "stored_bytes_per_image": 440_929.0,
+    "read_units_per_search": 2.46,
 }
 """Used when no search benchmark JSON exists (BENCHMARKS.md, "Search", 1,000,000 images)."""
 
