@@ -34,3 +34,11 @@ def test_an_all_at_once_environment_has_nothing_to_shift_and_asks_lambda_nothing
     settings = load_settings("dev", environment_config("dev").get)
     # THEN no shift, and no Lambda call (there is no client to call)
     assert pending_shifts(None, settings, "upload") == []
+
+
+def test_a_prod_stack_without_functions_has_nothing_to_shift() -> None:
+    # GIVEN prod, which shifts gradually, and the monitoring and web stacks (no functions)
+    settings = load_settings("prod", environment_config("prod").get)
+    # THEN the deploy's shift step passes without asking Lambda anything
+    for service in ("monitoring", "web"):
+        assert pending_shifts(None, settings, service) == []

@@ -306,3 +306,15 @@ def test_workflow_pulumi_step_leaves_the_shared_env_file_unchanged(
     assert "encryptionsalt" in written
     if name == "preview":
         assert written["config"]["marketplace:deployRoleName"] == "marketplace-preview"
+
+
+@pytest.mark.parametrize("job_name", ["deploy-dev", "deploy-prod"])
+def test_deploy_shifts_traffic_after_pulumi_up(job_name: str) -> None:
+    # GIVEN the deploy job of an environment
+    steps = workflow("deploy")["jobs"][job_name]["steps"]
+    runs_in_order = [step.get("run", "") for step in steps]
+    up = next(i for i, run in enumerate(runs_in_order) if "pulumi up" in run)
+    shift = next(i for i, run in enumerate(runs_in_order) if "tools.shift_traffic" in run)
+    # THEN the aliases move (CodeDeploy in prod) only after the update published the versions
+    assert shift > up
+    assert "${{ matrix.stack }}" in runs_in_order[shift]
