@@ -7,7 +7,7 @@ one (a retried POST with the same idempotency key is the same purchase), it comp
 catalog's popularity counts it, the licensed copy downloads through the signed CDN URL with
 the original dimensions, no watermark and no GPS; tampered, expired and unsigned URLs get
 403; the other buyer cannot see the purchase; a withdrawn image leaves the catalog and can
-no longer be bought.
+no longer be bought; only a moderator (admin group) reaches upload's review queue.
 
 ``python -m local demo`` runs every step and prints each with its time (run.py); the
 end-to-end test (``tests/e2e/test_scenario.py``) drives the same steps with
@@ -28,7 +28,7 @@ from urllib.parse import urlsplit, urlunsplit
 import requests
 from PIL import Image, ImageOps
 
-from local.demo.client import Marketplace, ScenarioFailed, check, wait_for
+from local.demo.client import Marketplace, ScenarioFailed, User, check, wait_for
 from local.demo.samples import (
     GPS_IFD,
     WATERMARK_FREE_DIFFERENCE,
@@ -78,6 +78,7 @@ class Scenario:
         ("download", "the signed download has the original size, no watermark, no GPS"),
         ("refused", "tampered, expired and unsigned download URLs get 403"),
         ("isolation", "another buyer cannot see the purchase"),
+        ("moderation", "only a moderator reaches the review queue; a photographer gets 403"),
         ("withdraw", "a withdrawn image leaves the catalog and can no longer be bought"),
     )
     """(method name, what it shows), in order: each step reads what the earlier ones left."""
@@ -310,3 +311,17 @@ class Scenario:
         )
         message = refused.json().get("message", "")
         return f"catalog 404; POST /purchases -> {refused.status_code} {message!r}"
+
+    def moderation(self) -> str:
+        from local.users import admin_group, operator_grant, sign_in_user
+
+        env, run = self.market.env, self.state["run"]
+        group = operator_grant(env.cloud, admin_group())
+        tokens = sign_in_user(env.cloud, f"moderator-{run}", group=group)
+        moderator = User(f"moderator-{run}", tokens["id_token"], tokens.get("sub", ""))
+        refused = self.market.call("GET", "upload", "/admin/reviews", self.state["photographer"])
+        check(refused.status_code == 403, f"photographer: {refused.status_code}")
+        queue = self.market.call("GET", "upload", "/admin/reviews", moderator)
+        check(queue.status_code == 200, f"moderator: {queue.status_code} {queue.text}")
+        waiting = len(queue.json()["items"])
+        return f"photographer 403; moderator 200, {waiting} upload(s) waiting in review"
