@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from components.aws_types import OAM_LINK, OAM_SINK
 from local.program import Evaluation, config_file_for, load_config
 from tests.infra.conftest import STACKS, evaluated
 from tools import deploy_role
@@ -139,3 +140,15 @@ def test_deploy_role_names_must_agree_across_environments(
     # THEN one committed document cannot serve both: the message names the keys
     with pytest.raises(ValueError, match="deployRoleName/previewRoleName differ"):
         role_names()
+
+
+@pytest.mark.parametrize("stack", ["monitoring-prod", "catalog-prod"])
+def test_deploy_role_contract_covers_cross_account_observability(stack: str) -> None:
+    # GIVEN a prod environment with a monitoring account whose sink the service stacks link to
+    from tests.infra.test_observability import monitored
+
+    types = created_types(monitored(stack))
+    assert types & {OAM_LINK, OAM_SINK}, "the monitored stack creates a link or a sink"
+    # THEN deploying its sink, sink policy or link is in the deploy role's contract
+    unknown = sorted(types - set(CONTRACT) - NO_AWS_CALLS - {PROVIDER_TYPE})
+    assert not unknown, f"add these resource types to tools/deploy_role.py CONTRACT: {unknown}"
