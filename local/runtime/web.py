@@ -86,7 +86,7 @@ class LocalHostedUi:
 
 SIGN_IN_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Sign in (local)</title><style>
+<title>Sign in (local)</title><link rel="icon" href="data:,"><style>
 body{{font:16px system-ui,sans-serif;max-width:24rem;margin:3rem auto;padding:0 1rem;color:#1a1a1a}}
 label{{display:block;margin:.8rem 0 .2rem}} input{{width:100%;padding:.5rem;font:inherit}}
 button{{margin-top:1rem;padding:.6rem 1.2rem;font:inherit;background:#1f4e8c;color:#fff;border:0}}
@@ -98,6 +98,12 @@ p.error{{color:#a40000}}</style></head><body><main>
 <label for="password">Password</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required>
 <button type="submit">Sign in</button></form></main></body></html>"""
+
+
+SIGN_IN_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
 
 
 def security_headers(connect: tuple[str, ...]) -> dict[str, str]:
@@ -230,9 +236,9 @@ def _handler_class(routes: WebRoutes) -> type[BaseHTTPRequestHandler]:
         def _sign_in_page(self, query: str, error: str) -> None:
             shown = f'<p class="error" role="alert">{html.escape(error)}</p>' if error else ""
             page = SIGN_IN_PAGE.format(query=html.escape(query), error=shown)
-            self._send(
-                200, page.encode(), "text/html; charset=utf-8", {"Cache-Control": "no-store"}
-            )
+            # Its own small page with an inline style, not the app: a CSP of its own.
+            own = {"Cache-Control": "no-store", "Content-Security-Policy": SIGN_IN_CSP}
+            self._send(200, page.encode(), "text/html; charset=utf-8", own)
 
         def _redirect(self, location: str) -> None:
             self._send(302, b"", None, {"Location": location})
