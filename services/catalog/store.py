@@ -11,7 +11,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
-from services.catalog import entries, index
+from services.catalog import entries, index, terms
 from services.catalog.index import ImageState, TransactItem
 from services.contracts.dispatch import consumer_table
 
@@ -222,17 +222,23 @@ def sync_entries(store: CatalogStore, image_id: str) -> int:
         if image is None:
             return writes
         wanted, present = entries.entry_items(image), store.entry_versions(image_id)
-        for sk, item in wanted.items():
-            if present.get(sk) != item["version"]:
-                store.put_entry(item)
+        for sk in sorted(wanted, key=_single_term_last):
+            if present.get(sk) != wanted[sk]["version"]:
+                store.put_entry(wanted[sk])
                 writes += 1
-        for sk in present.keys() - wanted.keys():
+        for sk in sorted(present.keys() - wanted.keys(), key=_single_term_last, reverse=True):
             store.delete_entry(image_id, sk, entries.version(image))
             writes += 1
         again = store.get_image(image_id, consistent=True)
         if again is not None and entries.version(again) == entries.version(image):
             return writes
     raise ConcurrentChange(f"image {image_id} kept changing while its entries were written")
+
+
+def _single_term_last(sk: str) -> bool:
+    """Pair entries before single-term ones (and removed after them): an image a one-term
+    query finds is already found by every narrower pair query (tag, then tag + colour)."""
+    return terms.SEPARATOR not in sk
 
 
 def _is_duplicate(event_type: str, cancelled: Cancelled) -> bool:
