@@ -204,7 +204,9 @@ def _handler_class(routes: WebRoutes) -> type[BaseHTTPRequestHandler]:
                 if tokens is None:
                     self._send(400, b'{"error":"invalid_grant"}', "application/json")
                     return
-                body = {k: tokens[k] for k in ("id_token", "access_token") if k in tokens}
+                body: dict[str, object] = {
+                    k: tokens[k] for k in ("id_token", "access_token") if k in tokens
+                }
                 body |= {"token_type": "Bearer", "expires_in": 3600}
                 self._send(200, json.dumps(body).encode(), "application/json")
             elif path == "/logout":

@@ -73,7 +73,7 @@ class _Builder:
             for other in self.sources:
                 if other != name and other != INDEX and _reference(other).search(text):
                     target = self.hashed_name(other)
-                    text = _reference(other).sub(lambda m, t=target: f"{m[1]}{m[2]}{t}{m[1]}", text)
+                    text = _reference(other).sub(rf"\g<1>\g<2>{target}\g<1>", text)
             body = text.encode("utf-8")
         return body
 
