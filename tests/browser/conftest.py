@@ -28,25 +28,14 @@ from playwright.sync_api import (
 
 from local.runtime.environment import LocalEnvironment
 from local.users import DEFAULT_PASSWORD
+from tests.e2e import conftest as e2e
 
 CHROMIUM = Path(os.environ.get("MARKETPLACE_CHROMIUM", "/usr/bin/chromium"))
 SCREENSHOTS = os.environ.get("MARKETPLACE_SCREENSHOTS")
 """A folder to save the journeys' screenshots into (the README's: ``docs/screenshots``)."""
 TIMEOUT_MS = 60_000
-
-
-@pytest.fixture(scope="package")
-def local_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalEnvironment]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (.ci/run does)")
-    environment = LocalEnvironment(
-        state_dir=tmp_path_factory.mktemp("web-state"), progress=lambda line: None
-    )
-    environment.start()
-    try:
-        yield environment
-    finally:
-        environment.stop()
+local_env = e2e.local_env
+"""The end-to-end tests' environment fixture (one per package), shared, not restated."""
 
 
 @pytest.fixture(scope="package")
@@ -57,6 +46,8 @@ def playwright() -> Iterator[Playwright]:
 
 @pytest.fixture(scope="package")
 def browser(playwright: Playwright) -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (.ci/run does)")
     launched = playwright.chromium.launch(executable_path=str(CHROMIUM))
     try:
         yield launched
