@@ -59,7 +59,6 @@ def delivery_from_upload_stack(settings: Settings) -> tuple[pulumi.Input[str], p
     return upload.require_output("deliveryCdnDomain"), key_ids.apply(lambda ids: ids[active])
 
 
-
 def web_origins_from_stacks(
     settings: Settings,
 ) -> tuple[dict[str, pulumi.Output[str]], pulumi.Output[str]]:
@@ -86,7 +85,7 @@ pulumi.runtime.register_stack_transformation(
 )
 opts = pulumi.ResourceOptions(provider=deployment_provider(settings, stack.service))
 
-service: UploadService | CatalogService | PurchaseService | NotificationService | WebService
+service: UploadService | CatalogService | PurchaseService | WebService | NotificationService
 if stack.service == "upload":
     service = UploadService("upload", UploadServiceArgs(settings), opts)
 elif stack.service == "catalog":

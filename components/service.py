@@ -18,8 +18,8 @@ import pulumi_aws as aws
 
 from components.alarms import AlarmTopic, AlarmTopicArgs
 from components.context import ServiceContext
-from components.deployment import TrafficShifting, TrafficShiftingArgs
 from components.dashboard import ServiceDashboard, observed
+from components.deployment import TrafficShifting, TrafficShiftingArgs
 from components.event_subscription import EventSubscription, EventSubscriptionArgs
 from components.event_topic import EventTopic, EventTopicArgs
 from components.function import RUNTIME, Function, FunctionArgs

@@ -103,7 +103,8 @@ def project_documents() -> Iterator[dict[str, Any]]:
 
     deploy_name, preview_name = deploy_role.role_names()
     unscoped = tuple(deploy_role.UNSCOPED_BECAUSE)
-    for access, role in (("deploy", deploy_name), ("preview", preview_name)):
+    accesses = [("deploy", deploy_name), ("deploy-shifting", deploy_name)]
+    for access, role in [*accesses, ("preview", preview_name)]:
         document = deploy_role.policy_document(access, role)
         yield {
             "name": f"{access}-policy.json",
