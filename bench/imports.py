@@ -50,7 +50,6 @@ DUMMY_ENVIRONMENT = {
     "PUBLIC_CDN_DOMAIN": "cdn.example.com",
     "DELIVERY_CDN_DOMAIN": "delivery.example.com",
     "EVENTS_TOPIC_ARN": f"arn:aws:sns:us-east-1:{_ACCOUNT}:bench-events",
-    "NOTIFICATIONS_TOPIC_ARN": f"arn:aws:sns:us-east-1:{_ACCOUNT}:bench-notifications",
     "MAX_IMAGE_PIXELS": "100000000",
     "MAX_UPLOAD_BYTES": "104857600",
     "UPLOAD_URL_TTL_SECONDS": "900",
@@ -59,6 +58,16 @@ DUMMY_ENVIRONMENT = {
     "SIGNING_KEY_SECRET_ARN": f"arn:aws:secretsmanager:us-east-1:{_ACCOUNT}:secret:bench",
     "SIGNING_KEY_PAIR_ID": "KBENCH",
     "DOWNLOAD_URL_TTL_SECONDS": "300",
+    "ADMIN_GROUP": "admins",
+    "CIRCUIT_FAILURE_THRESHOLD": "5",
+    "CIRCUIT_WINDOW_SECONDS": "60",
+    "CIRCUIT_COOLDOWN_SECONDS": "300",
+    "MAIL_SENDER": "no-reply@bench.example.com",
+    "MAIL_CONFIGURATION_SET": "bench-mail",
+    "WEB_ORIGIN": "https://bench.example.com",
+    "USER_POOL_ID": "us-east-1_bench",
+    "USER_POOL_REGION": "us-east-1",
+    "LOOKUP_ROLE_ARN": f"arn:aws:iam::{_ACCOUNT}:role/bench-lookup",
 }
 NOT_IN_LAMBDA = ("requests",)
 """Installed here for the tests (moto, schemathesis) but not in a Lambda bundle: the X-Ray SDK

@@ -16,6 +16,7 @@ from PIL import Image, ImageChops
 
 from bench import ablation, cost_inputs, cost_model, imports, report
 from bench.runner import Runs
+from services.contracts.manifest import COMMON_ENVIRONMENT, all_manifests
 from services.upload.pipeline import renditions
 from services.upload.pipeline.jpeg_segments import _MARKER_IN_SCAN, _ScanEnds, strip_jpeg
 from services.upload.pipeline.memory import keep_freed_memory
@@ -245,3 +246,13 @@ def test_ablation_reverts_patch_what_exists_and_restore_it(name: str) -> None:
     assert all(hasattr(target, attribute) for target, attribute, _ in patches)
     assert all(now is not then for now, then in zip(during, before, strict=True))
     assert [getattr(target, attribute) for target, attribute, _ in patches] == before
+
+
+def test_bench_imports_gives_every_variable_a_manifest_declares() -> None:
+    # GIVEN every environment variable any function of any service reads
+    declared = {
+        name for manifest in all_manifests() for spec in manifest.functions
+        for name in (*COMMON_ENVIRONMENT, *spec.environment)
+    }  # fmt: skip
+    # THEN the import benchmark sets each (a handler reading a missing one fails to import)
+    assert declared <= set(imports.DUMMY_ENVIRONMENT), declared - set(imports.DUMMY_ENVIRONMENT)
