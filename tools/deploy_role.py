@@ -314,9 +314,10 @@ SITE_FILES = Grant(
 CLOUDFRONT_EDGE = Grant(
     "CloudFrontFunctionsAndHeaders",
     read=("cloudfront:DescribeFunction", "cloudfront:GetFunction",
-          "cloudfront:GetResponseHeadersPolicy"),
+          "cloudfront:GetResponseHeadersPolicy", "cloudfront:ListTagsForResource"),
     write=("cloudfront:CreateFunction", "cloudfront:DeleteFunction",
            "cloudfront:PublishFunction", "cloudfront:UpdateFunction",
+           "cloudfront:TagResource", "cloudfront:UntagResource",
            "cloudfront:CreateResponseHeadersPolicy", "cloudfront:DeleteResponseHeadersPolicy",
            "cloudfront:UpdateResponseHeadersPolicy"),
     resources=(ANY,),
