@@ -1,7 +1,9 @@
 """Alarms to the service's alarm topic, which e-mails the configured address.
 
 Every alarm here fires on the first occurrence (threshold 0): a message in a DLQ or a
-function error is something a person should look at, not a rate to tune.
+function error is something a person should look at, not a rate to tune. The exception is
+``outcome_rate_alarm``: a business outcome (a rejected image, a failed purchase) is normal
+one at a time, and a bad new version shows as its share of all outcomes.
 """
 
 from __future__ import annotations
@@ -75,6 +77,70 @@ def metric_alarm(
         period=period_seconds,
         evaluation_periods=1,
         threshold=0,
+        comparison_operator="GreaterThanThreshold",
+        treat_missing_data="notBreaching",
+        alarm_actions=[topic_arn],
+        ok_actions=[topic_arn],
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+
+
+@dataclass(frozen=True)
+class OutcomeRate:
+    """``bad`` as a share of ``bad + good`` outcomes (custom metrics of the service)."""
+
+    bad: str
+    good: tuple[str, ...]
+    threshold: float
+    """Share (0-1) above which the alarm fires."""
+    minimum: int = 5
+    """Fewer outcomes than this in the period never fire (one rejection is not a trend)."""
+    period_seconds: int = 300
+
+
+def outcome_rate_alarm(
+    name: str,
+    *,
+    alarm_name: str,
+    description: str,
+    rate: OutcomeRate,
+    dimensions: Mapping[str, pulumi.Input[str]],
+    topic_arn: pulumi.Input[str],
+    parent: pulumi.Resource,
+    namespace: str = "Marketplace",
+) -> aws.cloudwatch.MetricAlarm:
+    """Alarm when ``rate.bad`` exceeds ``rate.threshold`` of the outcomes in one period."""
+    metrics = [rate.bad, *rate.good]
+    ids = [f"m{index}" for index in range(len(metrics))]
+    total = " + ".join(ids)
+    queries = [
+        aws.cloudwatch.MetricAlarmMetricQueryArgs(
+            id=query_id,
+            metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
+                namespace=namespace,
+                metric_name=metric,
+                dimensions=dimensions,
+                period=rate.period_seconds,
+                stat="Sum",
+            ),
+        )
+        for query_id, metric in zip(ids, metrics, strict=True)
+    ]
+    queries.append(
+        aws.cloudwatch.MetricAlarmMetricQueryArgs(
+            id="share",
+            expression=f"IF(({total}) >= {rate.minimum}, m0 / ({total}), 0)",
+            label=f"{rate.bad} share",
+            return_data=True,
+        )
+    )
+    return aws.cloudwatch.MetricAlarm(
+        name,
+        name=alarm_name,
+        alarm_description=description,
+        metric_queries=queries,
+        evaluation_periods=1,
+        threshold=rate.threshold,
         comparison_operator="GreaterThanThreshold",
         treat_missing_data="notBreaching",
         alarm_actions=[topic_arn],

@@ -221,11 +221,12 @@ def _alarms(parts: Iterable[object], seen: set[int]) -> list[aws.cloudwatch.Metr
 
 
 def _flattened(parts: Iterable[object]) -> Iterator[object]:
+    """The parts, with mappings and sequences opened at any depth (alarms by purpose)."""
     for part in parts:
         if isinstance(part, Mapping):
-            yield from part.values()
+            yield from _flattened(part.values())
         elif isinstance(part, list | tuple):
-            yield from part
+            yield from _flattened(part)
         else:
             yield part
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.alarms import OutcomeRate
 from components.event_subscription import EventSubscription
 from components.iam import Statement
 from components.naming import secret_name
@@ -33,6 +34,10 @@ class PurchaseServiceArgs(ServiceArgs):
     """CloudFront public key id of the active signing key (config or reference)."""
 
 
+FAILED_RATE = OutcomeRate(bad="PurchasesFailed", good=("PurchasesCompleted",), threshold=0.2)
+"""The completion's settlement metrics (services/purchase/completion.py)."""
+
+
 class PurchaseService(ServiceComponent):
     MANIFEST = MANIFEST
 
@@ -53,6 +58,17 @@ class PurchaseService(ServiceComponent):
             "tableName": self.table.name,
         }
         self.register_outputs(self.outputs)
+
+    def _business_alarms(self) -> dict[str, list[aws.cloudwatch.MetricAlarm]]:
+        """A completion version that fails purchases it should complete."""
+        failed = self._outcome_rate_alarm(
+            "completion",
+            "failed-rate",
+            FAILED_RATE,
+            "More than a fifth of the settled purchases failed in five minutes: a bad "
+            "completion version (its traffic shift rolls back) or many withdrawals at once.",
+        )
+        return {"completion": [failed]}
 
     def _create_secret(self) -> aws.secretsmanager.Secret:
         # The value (the active private key PEM) is put out of band, never through Pulumi

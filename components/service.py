@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 import pulumi
 import pulumi_aws as aws
 
-from components.alarms import AlarmTopic, AlarmTopicArgs
+from components.alarms import AlarmTopic, AlarmTopicArgs, OutcomeRate, outcome_rate_alarm
 from components.context import ServiceContext
 from components.dashboard import ServiceDashboard, observed
 from components.deployment import TrafficShifting, TrafficShiftingArgs
@@ -110,8 +110,15 @@ class ServiceComponent(pulumi.ComponentResource):
             spec.purpose: self._function(spec, grants, environment)
             for spec in self.MANIFEST.functions
         }
+        self.business_alarms = self._business_alarms()
         self.traffic_shifting = self._create_traffic_shifting(functions)
         return functions
+
+    def _business_alarms(self) -> dict[str, list[aws.cloudwatch.MetricAlarm]]:
+        """Purpose -> alarms on what a bad version of that function would break for the
+        business. They page like every alarm and stop the function's traffic shift. Default:
+        none; a service component overrides this."""
+        return {}
 
     def _create_traffic_shifting(self, functions: Mapping[str, Function]) -> TrafficShifting | None:
         """CodeDeploy groups moving the ``live`` aliases, unless the service deploys AllAtOnce."""
@@ -119,8 +126,24 @@ class ServiceComponent(pulumi.ComponentResource):
             return None
         return TrafficShifting(
             f"{self._name}-shifting",
-            TrafficShiftingArgs(self.context, list(functions.values())),
+            TrafficShiftingArgs(
+                self.context, list(functions.values()), business_alarms=self.business_alarms
+            ),
             opts=self._child(),
+        )
+
+    def _outcome_rate_alarm(
+        self, purpose: str, what: str, rate: OutcomeRate, description: str
+    ) -> aws.cloudwatch.MetricAlarm:
+        """A business alarm of the function ``purpose``: ``marketplace-<env>-<svc>-<what>``."""
+        return outcome_rate_alarm(
+            f"{self._name}-{what}-alarm",
+            alarm_name=self.context.name(what),
+            description=description,
+            rate=rate,
+            dimensions={"service": self.context.service},
+            topic_arn=self.alarms.arn,
+            parent=self,
         )
 
     def _function(

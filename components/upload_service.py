@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.alarms import metric_alarm
+from components.alarms import OutcomeRate, metric_alarm
 from components.bucket import PrivateBucket, PrivateBucketArgs
 from components.cdn import Cdn, CdnArgs
 from components.iam import Statement
@@ -30,6 +30,12 @@ call skipped, or the failure that opened it), 0 for a call made with the circuit
 @dataclass
 class UploadServiceArgs(ServiceArgs):
     """Settings only: everything else is derived from the environment."""
+
+
+REJECTED_RATE = OutcomeRate(
+    bad="ImagesRejected", good=("ImagesPublished", "ImagesInReview"), threshold=0.5
+)
+"""The processor's outcome metrics (services/upload/processor.py OUTCOME_METRICS)."""
 
 
 class UploadService(ServiceComponent):
@@ -157,6 +163,17 @@ class UploadService(ServiceComponent):
             "CIRCUIT_COOLDOWN_SECONDS": str(settings.rekognition_circuit.cooldown_seconds),
             "ADMIN_GROUP": settings.admin_group,
         }
+
+    def _business_alarms(self) -> dict[str, list[aws.cloudwatch.MetricAlarm]]:
+        """A processor version that rejects good images: rejections above their usual share."""
+        rejected = self._outcome_rate_alarm(
+            "processor",
+            "rejected-rate",
+            REJECTED_RATE,
+            "More than half of the processed images were rejected in five minutes: a bad "
+            "processor version (its traffic shift rolls back) or a bad batch of uploads.",
+        )
+        return {"processor": [rejected]}
 
     def _create_circuit_alarm(self) -> pulumi.Resource:
         """Pages when the processor sends images to review because Rekognition is unavailable."""

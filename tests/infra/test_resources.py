@@ -70,7 +70,8 @@ def test_queue_has_dead_letter_queue_and_alarm(stack_name: str) -> None:
     evaluation = evaluated(stack_name)
     queues = {q.outputs["arn"]: q for q in evaluation.of_type(aws_types.QUEUE)}
     alarmed = {
-        a.inputs["dimensions"].get("QueueName") for a in evaluation.of_type(aws_types.METRIC_ALARM)
+        (a.inputs.get("dimensions") or {}).get("QueueName")
+        for a in evaluation.of_type(aws_types.METRIC_ALARM)
     }
     for queue in queues.values():
         assert queue.inputs.get("sqsManagedSseEnabled") is True, queue.urn
