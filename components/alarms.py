@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -66,22 +67,18 @@ def metric_alarm(
     ``alarm_name`` is the physical name (``marketplace-<env>-<service>-...``), so alarms are
     found, and scoped in the deployment role, like every other resource of the stack.
     """
-    return aws.cloudwatch.MetricAlarm(
+    return _paging_alarm(
         name,
-        name=alarm_name,
-        alarm_description=description,
+        alarm_name=alarm_name,
+        description=description,
+        threshold=0,
+        topic_arn=topic_arn,
+        parent=parent,
         namespace=namespace,
         metric_name=metric,
         dimensions=dimensions,
         statistic=statistic,
         period=period_seconds,
-        evaluation_periods=1,
-        threshold=0,
-        comparison_operator="GreaterThanThreshold",
-        treat_missing_data="notBreaching",
-        alarm_actions=[topic_arn],
-        ok_actions=[topic_arn],
-        opts=pulumi.ResourceOptions(parent=parent),
     )
 
 
@@ -134,16 +131,38 @@ def outcome_rate_alarm(
             return_data=True,
         )
     )
+    return _paging_alarm(
+        name,
+        alarm_name=alarm_name,
+        description=description,
+        threshold=rate.threshold,
+        topic_arn=topic_arn,
+        parent=parent,
+        metric_queries=queries,
+    )
+
+
+def _paging_alarm(
+    name: str,
+    *,
+    alarm_name: str,
+    description: str,
+    threshold: float,
+    topic_arn: pulumi.Input[str],
+    parent: pulumi.Resource,
+    **metric: Any,
+) -> aws.cloudwatch.MetricAlarm:
+    """Above ``threshold`` in one period: e-mails on alarm and on recovery; no data is fine."""
     return aws.cloudwatch.MetricAlarm(
         name,
         name=alarm_name,
         alarm_description=description,
-        metric_queries=queries,
         evaluation_periods=1,
-        threshold=rate.threshold,
+        threshold=threshold,
         comparison_operator="GreaterThanThreshold",
         treat_missing_data="notBreaching",
         alarm_actions=[topic_arn],
         ok_actions=[topic_arn],
         opts=pulumi.ResourceOptions(parent=parent),
+        **metric,
     )
