@@ -6,6 +6,7 @@ import copy
 import threading
 import uuid
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -68,26 +69,29 @@ def test_moto_still_undoes_concurrent_writes_on_a_failed_transaction(
     assert dynamodb.get_item(table, {"pk": {"S": "committed-meanwhile"}}) is None
 
 
-def test_workaround_runs_each_dynamodb_request_under_one_lock() -> None:
+def test_workaround_runs_each_dynamodb_request_under_its_accounts_lock() -> None:
     # GIVEN the workaround installed (EmbeddedCloud.start does it)
     dynamodb_serial.install()
     from moto.dynamodb.responses import DynamoHandler
 
-    # THEN moto's DynamoDB handler is the serialised one, and it holds the lock while it runs
+    # THEN moto's DynamoDB handler is the serialised one: while a request of one account runs,
+    # another request of that account waits, and another account's request does not
     assert DynamoHandler.call_action.__qualname__.startswith("_serialised")
-    others_got_it: list[bool] = []
+    seen: dict[str, bool] = {}
 
-    def request(_: object) -> None:  # while one request runs, another thread must wait
-        probe = threading.Thread(target=lambda: others_got_it.append(try_lock()))
-        probe.start()
-        probe.join()
+    def request(_: object) -> None:
+        for account in ("111100000001", "111100000002"):
+            probe = threading.Thread(target=lambda a=account: seen.update({a: try_lock(a)}))
+            probe.start()
+            probe.join()
 
-    def try_lock() -> bool:
-        got = dynamodb_serial._LOCK.acquire(blocking=False)
+    def try_lock(account: str) -> bool:
+        lock = dynamodb_serial.lock_for(account)
+        got = lock.acquire(blocking=False)
         if got:
-            dynamodb_serial._LOCK.release()
+            lock.release()
         return got
 
-    dynamodb_serial._serialised(request)(None)
-    assert others_got_it == [False]
-    assert try_lock()  # and it is released afterwards
+    dynamodb_serial._serialised(request)(SimpleNamespace(current_account="111100000001"))
+    assert seen == {"111100000001": False, "111100000002": True}
+    assert try_lock("111100000001")  # and it is released afterwards
