@@ -30,6 +30,9 @@ class RecordingStore:
     def put_entry(self, item: dict[str, Any]) -> None:
         self.calls.append(("put", str(item["sk"])))
 
+    def put_new_entries(self, items: list[dict[str, Any]]) -> None:
+        self.calls += [("put", str(item["sk"])) for item in items]
+
     def delete_entry(self, image_id: str, sk: str, up_to_version: int) -> None:
         self.calls.append(("delete", sk))
 
