@@ -205,7 +205,7 @@ class ServiceComponent(pulumi.ComponentResource):
             if PUBLISH_EVENTS in spec.access
         ]
 
-    def _subscribe(self, consumer: Function) -> list[EventSubscription]:
+    def _subscribe(self, consumer: Function, batch_size: int = 10) -> list[EventSubscription]:
         """One subscription (queue, DLQ, filter) per producer this service consumes from."""
         return [
             EventSubscription(
@@ -217,6 +217,7 @@ class ServiceComponent(pulumi.ComponentResource):
                     event_types=types,
                     consumer=consumer,
                     alarm_topic_arn=self.alarms.arn,
+                    batch_size=batch_size,
                 ),
                 opts=self._child(),
             )
