@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from local.demo.samples import SampleImage
     from local.runtime.environment import LocalEnvironment
 
-TIMEOUT_SECONDS = 30.0
+TIMEOUT_SECONDS = 60.0
 """The longest any asynchronous step may take before the scenario calls it failed."""
 HTTP_TIMEOUT = 15
 NOTIFY_AFTER_SECONDS = 3.0

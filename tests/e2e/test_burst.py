@@ -46,7 +46,7 @@ def test_burst_of_uploads_all_published_once_in_catalog(market: Marketplace) -> 
         "every upload processed",
         statuses,
         lambda s: len(s) == BURST and "PENDING" not in s.values(),
-        timeout=90,
+        timeout=240,
     )
     assert set(final) == set(ids)
     assert set(final.values()) == {"PUBLISHED"}
@@ -55,7 +55,7 @@ def test_burst_of_uploads_all_published_once_in_catalog(market: Marketplace) -> 
         "every image in the catalog",
         lambda: [i["imageId"] for i in market.search(tag=tag)],
         lambda items: len(set(items)) >= BURST,
-        timeout=60,
+        timeout=240,
     )
     drained = time.monotonic() - started
     assert sorted(listed) == sorted(ids)

@@ -40,7 +40,7 @@ message ids, so with crash=0.1 a run without a single crash was a few percent li
 GOOD_IMAGES = 8
 CORRUPT_IMAGES = 2
 BUYERS = 3
-SETTLE_TIMEOUT = 120
+SETTLE_TIMEOUT = 300
 TOTALS: Counter[str] = Counter()
 """Faults injected and messages checked by this module (printed at the end, for the note)."""
 
@@ -363,7 +363,7 @@ def test_poison_event_parks_in_the_dlq_raises_its_alarm_and_redrive_delivers_it_
     assert local_main(["redrive", "--graph", str(graph_file), "--queue", dlq.name]) == 0
     # THEN the event is delivered again and indexed, and the DLQ is empty and quiet
     assert f"{dlq.name}: moved {parked} message(s)" in capsys.readouterr().out
-    listed = wait_for("the image in the catalog", lambda: market.search(tag=tag), timeout=60)
+    listed = wait_for("the image in the catalog", lambda: market.search(tag=tag), timeout=180)
     assert [i["imageId"] for i in listed] == [image_id]
     assert depth(graph, dlq) == 0 and not alarm_firing(dlq, 0)
     TOTALS["events checked"] += 1
