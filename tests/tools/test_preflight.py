@@ -26,11 +26,12 @@ from components.settings import NAMESPACE, load_settings
 from local.emulator import lambda_account_settings
 from local.emulator.cloud import EmbeddedCloud
 from local.program import REPO_ROOT, load_config
+from services.contracts.catalogue import SERVICES
 from tools import preflight
 from tools.reserved_concurrency import evaluate_stack
 
 ENV = "dev"
-ACCOUNTS = {"upload": "200000000001", "catalog": "200000000002", "purchase": "200000000003"}
+ACCOUNTS = {service: f"2000000001{i:02d}" for i, service in enumerate(SERVICES, start=1)}
 """Emulated accounts of this module only (moto's state is shared by the whole process)."""
 AUDIENCE = "4hmvq2f0preflighttestclient"
 ROLE = "marketplace-deploy"
@@ -156,6 +157,7 @@ def environment(identity_provider: IdentityProvider) -> dict[str, Any]:
     config = load_config(REPO_ROOT / f"Pulumi.{ENV}.yaml")
     config[f"{NAMESPACE}:accounts"] = dict(ACCOUNTS)
     config[f"{NAMESPACE}:identity"] = {
+        **config[f"{NAMESPACE}:identity"],
         "issuer": identity_provider.issuer,
         "audiences": [AUDIENCE],
     }
@@ -266,7 +268,7 @@ def test_preflight_fails_when_the_deploy_role_is_missing(
     run = run_preflight("upload-dev", config, tmp_path, cloud, team_profile, capsys)
 
     failure = run.failed()["deploy-role"]
-    assert "does not exist in account 200000000001" in failure["detail"]
+    assert f"does not exist in account {ACCOUNTS['upload']}" in failure["detail"]
     assert "docs/deploy-roles/README.md" in failure["fix"]
     assert "marketplace:deployRoleName" in failure["fix"]
     # the checks that run as the deploy role say so instead of failing obscurely
@@ -404,7 +406,8 @@ def test_preflight_fails_when_a_producer_topic_does_not_admit_the_consumer(
 
     failure = run.failed()["producer-topic:upload"]
     assert "does not let us subscribe" in failure["detail"]
-    assert "redeploy upload-dev with marketplace:accounts.purchase = 200000000003" in failure["fix"]
+    fix = f"redeploy upload-dev with marketplace:accounts.purchase = {ACCOUNTS['purchase']}"
+    assert fix in failure["fix"]
 
 
 def test_preflight_fails_when_the_alarm_email_is_a_placeholder(
