@@ -1,4 +1,5 @@
-"""python -m bench [run] | imports | cost | ablation | search: bench/__init__.py, BENCHMARKS.md."""
+"""python -m bench [run] | imports | cost | ablation | search | emulator: bench/__init__.py,
+BENCHMARKS.md."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 from bench import images, report, runner, settings
 
-SUBCOMMANDS = ("run", "imports", "cost", "ablation", "search")
+SUBCOMMANDS = ("run", "imports", "cost", "ablation", "search", "emulator")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,6 +32,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench import search
 
         return search.main(argv)
+    if command == "emulator":
+        from bench import emulator
+
+        return emulator.main(argv)
     return run(argv)
 
 

@@ -8,7 +8,8 @@ graph the local runtime serves from. Where moto falls short, a module marked WOR
 fills the gap, each with a test that fails the day it is no longer needed:
 ``cross_account`` (SNS->SQS delivery across accounts), ``s3_cors`` (S3 answering browsers
 only as the bucket's CORS rules say), ``lambda_account_settings`` (Lambda's
-GetAccountSettings), ``dynamodb_serial`` (failed transactions undoing concurrent writes) and
+GetAccountSettings), ``dynamodb_serial`` (transactions copying whole tables, failed ones
+undoing concurrent writes), ``moto_dispatch`` (a directory listing per request) and
 ``cognito_users`` (Cognito lookups by ``sub``, email verified on confirmation).
 ``iam_enforcement`` turns moto's IAM checks on per server and says exactly what they cannot
 judge. The runtime has one more, ``local/runtime/s3_notifications.py``.

@@ -1,4 +1,4 @@
-"""The benchmark's three commands, run end to end in fresh processes, so they cannot rot.
+"""The benchmark's commands, run end to end in fresh processes, so they cannot rot.
 
 `python -m bench --quick` measures one small image once per implementation (the numbers are
 not checked, only that the table and the JSON hold them and the ratios); `imports` measures
@@ -157,3 +157,16 @@ def test_bench_without_pyvips_says_so_and_measures_the_rest(tmp_path: Path) -> N
     assert set(variant["results"]) == {"ours", "floor", "naive"}
     assert variant["ratios"]["pyvips_vs_ours"] is None
     assert variant["ratios"]["naive_vs_ours"]["median"] > 0
+
+
+def test_bench_emulator_prints_both_variants_and_their_ratio_per_size() -> None:
+    # WHEN two catalogue sizes are measured with two transactions each
+    completed = run_bench("emulator", "--images", "0,2", "--transactions", "2")
+    assert completed.returncode == 0, completed.stderr
+    # THEN one row per size: images, items, moto's ms, ours, a ratio
+    rows = [line.split() for line in completed.stdout.splitlines()[1:3]]
+    assert [row[:2] for row in rows] == [["0", "0"], ["2", "320"]]
+    for row in rows:
+        shipped, ours = float(row[2]), float(row[3])
+        assert shipped > 0 and ours > 0
+        assert row[4] == f"{shipped / ours:.1f}x"
