@@ -10,6 +10,7 @@ from urllib.parse import unquote_plus
 import jwt
 import pytest
 
+from components.naming import topic_name
 from local.emulator.cloud import IDENTITY_ACCOUNT
 from local.emulator.creators import CREATED_TYPES
 from local.emulator.creators.s3 import without_tls_only_denies
@@ -23,10 +24,10 @@ from local.graph import Graph
 from local.preview import referenced_services
 from local.program import evaluate
 from local.users import sign_in_user
-from services.contracts.catalogue import SERVICES
+from services.contracts.catalogue import SERVICES, consumers_of
 from tests.local.conftest import ENV, TEST_ACCOUNTS, Deployed, isolated_config
 
-STACKS = [f"{service}-{ENV}" for service in ("upload", "purchase", "catalog")]
+STACKS = [f"{service}-{ENV}" for service in deploy_order()]
 
 
 def aws_resources(graph: Graph) -> list[dict]:
@@ -100,7 +101,9 @@ def test_deploy_puts_each_service_in_its_own_account(deployed: Deployed) -> None
         buckets = {b["Name"] for b in s3.list_buckets()["Buckets"]}
         # THEN they are exactly the stack's own
         assert queues == {r["outputs"]["name"] for r in graph.of_type(stack, "aws:sqs/queue:Queue")}
-        assert tables == {f"marketplace-{ENV}-{service}-data"}
+        assert tables == {
+            r["outputs"]["name"] for r in graph.of_type(stack, "aws:dynamodb/table:Table")
+        }
         assert buckets == {
             r["outputs"]["bucket"] for r in graph.of_type(stack, "aws:s3/bucket:Bucket")
         }
@@ -112,14 +115,18 @@ def test_deploy_puts_each_service_in_its_own_account(deployed: Deployed) -> None
 def test_deploy_subscriptions_are_owned_by_consumers_with_filter_policies(
     deployed: Deployed,
 ) -> None:
-    # GIVEN the three event subscriptions the program declares
+    # GIVEN the event subscriptions the program declares (to other services' event topics)
     graph = deployed.graph
+    event_topics = {topic_name(ENV, producer) for producer in SERVICES}
+    found = 0
     for stack in graph.stacks:
         subs = [
             r
             for r in graph.of_type(stack, "aws:sns/topicSubscription:TopicSubscription")
             if r["inputs"]["protocol"] == "sqs"
+            and r["inputs"]["topic"].rsplit(":", 1)[-1] in event_topics
         ]
+        found += len(subs)
         for sub in subs:
             # WHEN the subscription is read back with the consumer's credentials
             sns = graph.client("sns", sub["account"])
@@ -133,13 +140,8 @@ def test_deploy_subscriptions_are_owned_by_consumers_with_filter_policies(
                 sub["inputs"]["filterPolicy"]
             )
             assert attributes["FilterPolicyScope"] == "MessageAttributes"
-    assert (
-        sum(
-            len(graph.of_type(s, "aws:sns/topicSubscription:TopicSubscription"))
-            for s in graph.stacks
-        )
-        == 6
-    )
+    # AND there is one per consumer of each producer in the event catalogue
+    assert found == sum(len(consumers_of(producer)) for producer in SERVICES)
 
 
 def test_deploy_tables_have_indexes_ttl_and_streams(deployed: Deployed) -> None:
