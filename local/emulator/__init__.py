@@ -9,7 +9,8 @@ fills the gap, each with a test that fails the day it is no longer needed:
 ``cross_account`` (SNS->SQS delivery across accounts), ``s3_cors`` (S3 answering browsers
 only as the bucket's CORS rules say), ``lambda_account_settings`` (Lambda's
 GetAccountSettings), ``dynamodb_serial`` (transactions copying whole tables, failed ones
-undoing concurrent writes), ``moto_dispatch`` (a directory listing per request) and
+undoing concurrent writes), ``dynamodb_query`` (a sort of the whole table per Query),
+``moto_dispatch`` (a directory listing per request) and
 ``cognito_users`` (Cognito lookups by ``sub``, email verified on confirmation).
 ``iam_enforcement`` turns moto's IAM checks on per server and says exactly what they cannot
 judge. The runtime has one more, ``local/runtime/s3_notifications.py``.

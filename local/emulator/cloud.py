@@ -36,7 +36,13 @@ import boto3
 from botocore.config import Config
 from moto.server import ThreadedMotoServer
 
-from local.emulator import cognito_users, dynamodb_serial, iam_enforcement, moto_dispatch
+from local.emulator import (
+    cognito_users,
+    dynamodb_query,
+    dynamodb_serial,
+    iam_enforcement,
+    moto_dispatch,
+)
 from local.emulator.s3_cors import MotoServer
 
 LOOPBACK = "127.0.0.1"
@@ -114,6 +120,7 @@ class EmbeddedCloud:
         # One line per request would drown the progress output.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         dynamodb_serial.install()  # moto's transactions copy (and restore) whole tables
+        dynamodb_query.install()  # moto sorts the whole table for every Query
         moto_dispatch.install()  # moto lists its package directory on every request
         cognito_users.install()  # moto finds no user by sub (notification's lookup)
         iam_enforcement.install()  # before the bootstrap: moto refuses variables in ARNs

@@ -160,13 +160,18 @@ def test_bench_without_pyvips_says_so_and_measures_the_rest(tmp_path: Path) -> N
 
 
 def test_bench_emulator_prints_both_variants_and_their_ratio_per_size() -> None:
-    # WHEN two catalogue sizes are measured with two transactions each
-    completed = run_bench("emulator", "--images", "0,2", "--transactions", "2")
+    # WHEN two catalogue sizes are measured twice each
+    completed = run_bench("emulator", "--images", "0,2", "--repeats", "2")
     assert completed.returncode == 0, completed.stderr
-    # THEN one row per size: images, items, moto's ms, ours, a ratio
-    rows = [line.split() for line in completed.stdout.splitlines()[1:3]]
-    assert [row[:2] for row in rows] == [["0", "0"], ["2", "320"]]
+    # THEN one row per operation and size: images, items, moto's ms, ours, their ratio
+    rows = [line.rsplit(None, 5) for line in completed.stdout.splitlines()[1:5]]
+    assert [(row[0].split(" (")[0], row[1], row[2]) for row in rows] == [
+        ("transaction", "0", "0"),
+        ("query", "0", "0"),
+        ("transaction", "2", "320"),
+        ("query", "2", "320"),
+    ]
     for row in rows:
-        shipped, ours = float(row[2]), float(row[3])
+        shipped, ours = float(row[3]), float(row[4])
         assert shipped > 0 and ours > 0
-        assert row[4] == f"{shipped / ours:.1f}x"
+        assert row[5].endswith("x") and float(row[5][:-1]) > 0  # of the unrounded times

@@ -6,6 +6,7 @@ real JWT authorizer, and after the cool-down one probe closes the circuit."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 
 import jwt
 import pytest
@@ -15,7 +16,7 @@ from local.endpoints import load as load_endpoints
 from local.redrive import dead_letter_queues, depth
 from local.runtime.environment import LocalEnvironment
 from services.upload.analysis import ANALYSIS_UNAVAILABLE
-from services.upload.circuit import OPEN
+from services.upload.circuit import CLOSED, OPEN
 from tests.e2e.review_helpers import (
     circuit,
     close_circuit,
@@ -31,8 +32,17 @@ OUTAGE_UPLOADS = 4
 """One more than the local environment's failure threshold (3): the last skips Rekognition."""
 
 
+@pytest.fixture
+def circuit_closed_afterwards(market: Marketplace, local_env: LocalEnvironment) -> Iterator[None]:
+    """Whatever the test's outcome, later tests find the circuit closed (an open one would
+    send their uploads to review)."""
+    yield
+    if circuit(local_env).get("circuitState", CLOSED) != CLOSED:
+        close_circuit(local_env, market, market.sign_in(f"circuit-closer-{uuid.uuid4().hex[:6]}"))
+
+
 def test_outage_review_approve_reject_and_the_circuit_closes(
-    market: Marketplace, local_env: LocalEnvironment
+    market: Marketplace, local_env: LocalEnvironment, circuit_closed_afterwards: None
 ) -> None:
     graph = local_env.graph
     assert graph is not None
@@ -95,7 +105,11 @@ def test_outage_review_approve_reject_and_the_circuit_closes(
         lambda response: response.status_code == 200,
     )
     assert listed_image.json()["title"] == "Outage 0"
-    assert [i["imageId"] for i in market.search(tag=run)] == [ids[0]]
+    wait_for(  # the image item is written before its search entries
+        "the approved image listed under its tag",
+        lambda: [i["imageId"] for i in market.search(tag=run)],
+        lambda found: found == [ids[0]],
+    )
     assert listed_image.json()["previewUrl"] == public_preview
     assert market.fetch(public_preview).status_code == 200
     # AND the photographer sees both outcomes, the rejection with its reason

@@ -26,6 +26,7 @@ from local.demo.client import wait_for
 from local.demo.samples import png
 from local.program import REPO_ROOT
 from local.runtime.environment import LocalEnvironment
+from services.web.routing import api_services
 
 pytestmark = pytest.mark.e2e
 TIMEOUT = 15
@@ -75,12 +76,16 @@ def claims(token: str) -> dict[str, Any]:
 
 def test_endpoints_file_names_what_a_client_needs(endpoints: dict[str, Any]) -> None:
     # GIVEN the endpoints file of the running environment
-    # THEN every service's API, both CDN paths and the identity provider are in it, and answer
-    assert set(endpoints["apis"]) == {"catalog", "purchase", "upload"}
+    # THEN every service with routes, both CDN paths, the web app and the identity provider
+    # are in it, and answer
+    assert set(endpoints["apis"]) == set(api_services())
+    assert {"catalog", "purchase", "upload"} <= set(endpoints["apis"])
     assert set(endpoints["cdn"]) == {"public", "delivery"}
-    assert endpoints["region"] and endpoints["web"] is None
+    assert endpoints["region"]
     images = requests.get(endpoints["apis"]["catalog"] + "/images", timeout=TIMEOUT)
     assert images.status_code == 200 and "items" in images.json()
+    site = requests.get(endpoints["web"] + "/", timeout=TIMEOUT)
+    assert site.status_code == 200 and "text/html" in site.headers["Content-Type"]
     identity = endpoints["identity"]
     jwks = requests.get(identity["jwksUrl"], timeout=TIMEOUT).json()
     assert jwks["keys"], "no signing keys at the pool's JWKS URL"
