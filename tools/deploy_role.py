@@ -192,6 +192,14 @@ ROLES_WITH_BOUNDARY = Grant(
 """What gives a role permissions: only for roles carrying the boundary
 (tools/permissions_boundary.py). No grant lets this role delete a role's boundary or change
 the boundary policy itself."""
+BOUNDARY_READ = Grant(
+    "IamReadTheBoundary",
+    read=("iam:GetPolicy", "iam:GetPolicyVersion"),
+    write=(),
+    resources=(BOUNDARY,),
+)
+"""``./dev preflight`` reads the boundary the roles must carry (it exists, and its default
+version is the bootstrap's current document) before the first role of a first deploy."""
 PASS_ROLE = Grant(
     "IamPassFunctionRolesToLambda",
     read=(),
@@ -274,7 +282,7 @@ FUNCTIONS = Grant(
     read=("lambda:GetAlias", "lambda:GetFunction", "lambda:GetFunctionCodeSigningConfig",
           "lambda:GetFunctionConcurrency", "lambda:GetFunctionConfiguration",
           "lambda:GetFunctionRecursionConfig", "lambda:GetPolicy",
-          "lambda:GetRuntimeManagementConfig", "lambda:ListTags",
+          "lambda:GetRuntimeManagementConfig", "lambda:ListAliases", "lambda:ListTags",
           "lambda:ListVersionsByFunction"),
     write=("lambda:AddPermission", "lambda:CreateAlias", "lambda:CreateFunction",
            "lambda:DeleteAlias", "lambda:DeleteFunction", "lambda:PublishVersion",
@@ -284,6 +292,8 @@ FUNCTIONS = Grant(
            "lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration"),
     resources=(_arn("lambda", f"function:{PREFIX}-*"),),
 )  # fmt: skip
+"""Also what the deploy's steps after ``pulumi up`` read and delete (tools/shift_traffic.py,
+tools/prune_versions.py): a version's qualified ARN (``function:NAME:7``) matches the pattern."""
 LAYERS = Grant(
     "LambdaLayers",
     read=("lambda:GetLayerVersion",),
@@ -416,7 +426,7 @@ CONTRACT: dict[str, tuple[Grant, ...]] = {
     "aws:oam/link:Link": (OBSERVABILITY, OBSERVABILITY_UNSCOPED),
     "aws:oam/sink:Sink": (OBSERVABILITY, OBSERVABILITY_UNSCOPED),
     "aws:oam/sinkPolicy:SinkPolicy": (OBSERVABILITY,),
-    "aws:iam/role:Role": (ROLES, ROLES_WITH_BOUNDARY),
+    "aws:iam/role:Role": (ROLES, ROLES_WITH_BOUNDARY, BOUNDARY_READ),
     "aws:iam/rolePolicy:RolePolicy": (ROLES, ROLES_WITH_BOUNDARY),
     "aws:kms/alias:Alias": (KMS_ALIASES, KMS_LIST),
     "aws:kms/key:Key": (KMS_CREATE, KMS_KEYS),

@@ -32,10 +32,11 @@ from tools.preflight_checks import (
     identity_issuer,
     lambda_concurrency,
     other_placeholders,
+    permissions_boundary,
     producer_topics,
 )
 
-ACCOUNT_CHECKS = ("lambda-concurrency", "producer-topics")
+ACCOUNT_CHECKS = ("permissions-boundary", "lambda-concurrency", "producer-topics")
 """Checks that look into the account, so they need the deploy role."""
 
 
@@ -51,6 +52,7 @@ def run_checks(target: Target) -> list[Result]:
         fix = "fix the deploy-role check first: these run as the deploy role"
         results += [Result(name, False, "not run", fix) for name in ACCOUNT_CHECKS]
     else:
+        results.append(permissions_boundary(target, deploy))
         results.append(lambda_concurrency(target, deploy))
         results += producer_topics(target, deploy)
     results += [

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,9 +21,11 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from bootstrap.stack import bootstrap_stack_name
 from components.naming import StackName, topic_arn
 from components.settings import Placeholder, Settings, key, placeholders
 from services.contracts.catalogue import SERVICES
+from tools.permissions_boundary import boundary_document
 from tools.reserved_concurrency import evaluate_stack, reserved_by_function
 
 MIN_UNRESERVED = 100
@@ -205,6 +208,70 @@ def _listing(reserved: Mapping[str, int]) -> str:
     if not reserved:
         return ""
     return " (" + ", ".join(f"{f}={n}" for f, n in sorted(reserved.items())) + ")"
+
+
+# --- the permissions boundary ------------------------------------------------------------
+
+
+def permissions_boundary(target: Target, deploy: boto3.Session) -> Result:
+    """The boundary every role of the stack must carry exists and is the bootstrap's current one.
+
+    The deploy role may create a role only with this boundary (``iam:PermissionsBoundary``
+    condition), so an account never bootstrapped fails the first role of the first ``pulumi
+    up``, and one bootstrapped by an older version bounds the roles by an outdated ceiling.
+    """
+    name = "permissions-boundary"
+    arn = target.settings.permissions_boundary_arn(target.stack.service)
+    bootstrap = bootstrap_stack_name(target.stack.service, target.stack.env)
+    fix = (
+        f"bootstrap account {target.account} with its administrator's credentials: "
+        f"`pulumi up -s {bootstrap}` in bootstrap/ ({BOOTSTRAP_DOC}, step 2)"
+    )
+    iam = target.client(deploy, "iam")
+    try:
+        policy = iam.get_policy(PolicyArn=arn)["Policy"]
+        version = policy["DefaultVersionId"]
+        document = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]
+    except ClientError as error:
+        code = _error_code(error)
+        if code == "NoSuchEntity":
+            return _failed(name, f"{arn} is missing in account {target.account}", fix)
+        detail = f"cannot read {arn} ({code}): the deploy role predates its read grant"
+        return _failed(name, detail, fix)
+    changed = changed_statements(policy_json(document["Document"]), boundary_document())
+    if changed:
+        detail = (
+            f"{arn} (version {version}) differs from the bootstrap's current boundary "
+            f"(tools/permissions_boundary.py) in {', '.join(changed)}"
+        )
+        return _failed(name, detail, fix)
+    return _passed(name, f"{arn} (version {version}) is the bootstrap's current boundary")
+
+
+def policy_json(document: Any) -> Any:
+    """A policy version's document parsed: IAM returns it URL-encoded (boto3 decodes it)."""
+    if isinstance(document, str):
+        return json.loads(urllib.parse.unquote(document))
+    return document
+
+
+def changed_statements(found: Any, wanted: Mapping[str, Any]) -> list[str]:
+    """The Sids (or top-level keys) where ``found`` differs from ``wanted``, sorted."""
+    if not isinstance(found, Mapping):
+        return ["the whole document"]
+    statements = {
+        str(s.get("Sid")): s for s in _as_list(found.get("Statement")) if isinstance(s, Mapping)
+    }
+    expected = {str(s["Sid"]): s for s in wanted["Statement"]}
+    keys = {k for k in {*found, *wanted} if k != "Statement" and found.get(k) != wanted.get(k)}
+    sids = {sid for sid in {*statements, *expected} if statements.get(sid) != expected.get(sid)}
+    if found.get("Statement") != wanted["Statement"] and not sids:
+        sids.add("the order of its statements")
+    return sorted(keys) + [f"statement {sid}" for sid in sorted(sids)]
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
 
 
 # --- producer topics ---------------------------------------------------------------------

@@ -25,9 +25,11 @@ from components.naming import parse_stack_name, topic_name
 from components.settings import NAMESPACE, load_settings
 from local.emulator import lambda_account_settings
 from local.emulator.cloud import EmbeddedCloud
+from local.emulator.deployer import bootstrap_accounts
 from local.program import REPO_ROOT, load_config
 from services.contracts.catalogue import SERVICES
 from tools import preflight
+from tools.permissions_boundary import boundary_document
 from tools.reserved_concurrency import evaluate_stack
 
 ENV = "dev"
@@ -35,6 +37,7 @@ ACCOUNTS = {service: f"2000000001{i:02d}" for i, service in enumerate(SERVICES, 
 """Emulated accounts of this module only (moto's state is shared by the whole process)."""
 AUDIENCE = "4hmvq2f0preflighttestclient"
 ROLE = "marketplace-deploy"
+BOUNDARY = "marketplace-boundary"
 
 
 # --- the identity provider ---------------------------------------------------------------
@@ -97,8 +100,13 @@ def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[EmbeddedCloud]:
 @pytest.fixture
 def team_profile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """An AWS profile with the team's own (emulated) keys; nothing from the environment."""
+    return write_profile(tmp_path, monkeypatch, "teamkey", "team")
+
+
+def write_profile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, key: str, secret: str) -> str:
+    """The AWS profile ``team`` with these keys, and no credentials from the environment."""
     credentials = tmp_path / "aws-credentials"
-    credentials.write_text("[team]\naws_access_key_id = teamkey\naws_secret_access_key = team\n")
+    credentials.write_text(f"[team]\naws_access_key_id = {key}\naws_secret_access_key = {secret}\n")
     config = tmp_path / "aws-config"
     config.write_text("[profile team]\nregion = eu-west-1\n")
     for variable in (
@@ -127,6 +135,13 @@ def create_deploy_role(
         AssumeRolePolicyDocument=json.dumps(trust),
         Tags=[{"Key": k, "Value": v} for k, v in tags.items()],
     )
+
+
+def create_boundary(cloud: EmbeddedCloud, service: str) -> str:
+    """The permissions boundary the bootstrap creates (its current document), as admin."""
+    iam = cloud.client("iam", ACCOUNTS[service])
+    document = json.dumps(boundary_document())
+    return str(iam.create_policy(PolicyName=BOUNDARY, PolicyDocument=document)["Policy"]["Arn"])
 
 
 def create_producer_topic(cloud: EmbeddedCloud, producer: str, accounts: dict[str, str]) -> str:
@@ -202,6 +217,7 @@ def ready(cloud: EmbeddedCloud, identity_provider: IdentityProvider) -> dict[str
     config = environment(identity_provider)
     for service in ACCOUNTS:
         create_deploy_role(cloud, service)
+        create_boundary(cloud, service)
     for producer in ("upload", "purchase"):
         create_producer_topic(cloud, producer, ACCOUNTS)
     return config
@@ -221,6 +237,7 @@ def test_preflight_passes_every_check_on_a_ready_account(
     assert run.failed() == {}
     assert set(run.checks) == {
         "deploy-role",
+        "permissions-boundary",
         "lambda-concurrency",
         "producer-topic:purchase",
         "producer-topic:upload",
@@ -246,6 +263,7 @@ def test_preflight_prints_one_line_per_check(
         ["PASS", name]
         for name in (
             "deploy-role",
+            "permissions-boundary",
             "lambda-concurrency",
             "producer-topics",
             "identity-issuer",
@@ -272,7 +290,8 @@ def test_preflight_fails_when_the_deploy_role_is_missing(
     assert "docs/deploy-roles/README.md" in failure["fix"]
     assert "marketplace:deployRoleName" in failure["fix"]
     # the checks that run as the deploy role say so instead of failing obscurely
-    assert "deploy-role check first" in run.failed()["lambda-concurrency"]["fix"]
+    for check in ("permissions-boundary", "lambda-concurrency", "producer-topics"):
+        assert "deploy-role check first" in run.failed()[check]["fix"]
     assert run.exit_code == 1
 
 
@@ -289,6 +308,76 @@ def test_preflight_fails_when_the_deploy_role_lacks_its_scope_tags(
     fix = run.failed()["deploy-role"]["fix"]
     assert "aws iam tag-role --role-name marketplace-deploy" in fix
     assert "Key=service,Value=upload" in fix
+
+
+def test_preflight_fails_when_the_permissions_boundary_is_missing(
+    ready: dict[str, Any], cloud: EmbeddedCloud, team_profile: str, tmp_path: Path, capsys
+) -> None:
+    # GIVEN an account whose deploy role exists but whose boundary was never created
+    arn = f"arn:aws:iam::{ACCOUNTS['upload']}:policy/{BOUNDARY}"
+    cloud.client("iam", ACCOUNTS["upload"]).delete_policy(PolicyArn=arn)
+
+    run = run_preflight("upload-dev", ready, tmp_path, cloud, team_profile, capsys)
+
+    # THEN the check names the policy as missing and the bootstrap as the fix
+    failure = run.failed()["permissions-boundary"]
+    assert f"{arn} is missing in account {ACCOUNTS['upload']}" in failure["detail"]
+    assert "`pulumi up -s bootstrap-upload-dev` in bootstrap/" in failure["fix"]
+    assert "docs/deploy-roles/README.md" in failure["fix"]
+    assert set(run.failed()) == {"permissions-boundary"}
+    assert run.exit_code == 1
+
+
+def test_preflight_fails_when_the_permissions_boundary_differs(
+    ready: dict[str, Any], cloud: EmbeddedCloud, team_profile: str, tmp_path: Path, capsys
+) -> None:
+    # GIVEN a boundary whose default version is not the current one (an older bootstrap)
+    older = boundary_document()
+    older["Statement"] = [s for s in older["Statement"] if s["Sid"] != "OwnAccountBuckets"]
+    arn = f"arn:aws:iam::{ACCOUNTS['upload']}:policy/{BOUNDARY}"
+    cloud.client("iam", ACCOUNTS["upload"]).create_policy_version(
+        PolicyArn=arn, PolicyDocument=json.dumps(older), SetAsDefault=True
+    )
+
+    run = run_preflight("upload-dev", ready, tmp_path, cloud, team_profile, capsys)
+
+    # THEN the check says it differs, where, and names the bootstrap as the fix
+    failure = run.failed()["permissions-boundary"]
+    assert f"{arn} (version v2) differs" in failure["detail"]
+    assert "in statement OwnAccountBuckets" in failure["detail"]
+    assert "`pulumi up -s bootstrap-upload-dev` in bootstrap/" in failure["fix"]
+    assert set(run.failed()) == {"permissions-boundary"}
+
+
+def test_preflight_passes_on_an_account_the_bootstrap_program_made_with_iam_enforced(
+    cloud: EmbeddedCloud,
+    identity_provider: IdentityProvider,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys,
+) -> None:
+    # GIVEN the accounts bootstrapped by bootstrap/ (the roles and the boundary it makes), IAM
+    # enforced, and a team whose credentials may only assume roles (the emulator's operator)
+    config = environment(identity_provider)
+    bootstrap_accounts(cloud, ENV, config, cloud.region)
+    cloud.enforce_iam()
+    operator = cloud.operator_credentials
+    profile = write_profile(
+        tmp_path, monkeypatch, operator["aws_access_key_id"], operator["aws_secret_access_key"]
+    )
+
+    # WHEN a producer's team runs preflight (its deploy role reads the boundary itself)
+    run = run_preflight("upload-dev", config, tmp_path, cloud, profile, capsys)
+
+    # THEN the deploy role, as the bootstrap made it, may read the boundary, which is current
+    assert run.checks["deploy-role"]["passed"]
+    boundary = run.checks["permissions-boundary"]
+    assert boundary["passed"], boundary
+    assert "is the bootstrap's current boundary" in boundary["detail"]
+    # AND the only failure is moto's, not a grant's: it refuses every Lambda GET under IAM
+    # enforcement (local/emulator/lambda_reads.py); when it stops, expect no failure here
+    assert set(run.failed()) == {"lambda-concurrency"}
+    assert "SignatureDoesNotMatch" in run.failed()["lambda-concurrency"]["detail"]
 
 
 def test_preflight_fails_when_the_concurrency_quota_is_a_new_accounts(
@@ -380,8 +469,9 @@ def test_preflight_fails_when_an_audience_is_a_placeholder(
 def test_preflight_fails_when_a_producer_topic_does_not_exist(
     cloud: EmbeddedCloud, identity_provider: IdentityProvider, team_profile: str, tmp_path, capsys
 ) -> None:
-    # GIVEN purchase bootstrapped, but upload (its producer) never deployed
+    # GIVEN purchase bootstrapped (role and boundary), but upload (its producer) never deployed
     create_deploy_role(cloud, "purchase")
+    create_boundary(cloud, "purchase")
 
     run = run_preflight(
         "purchase-dev", environment(identity_provider), tmp_path, cloud, team_profile, capsys
@@ -398,6 +488,7 @@ def test_preflight_fails_when_a_producer_topic_does_not_admit_the_consumer(
 ) -> None:
     # GIVEN upload deployed while the settings named another account for purchase
     create_deploy_role(cloud, "purchase")
+    create_boundary(cloud, "purchase")
     create_producer_topic(cloud, "upload", {**ACCOUNTS, "purchase": "200000000099"})
 
     run = run_preflight(
