@@ -321,6 +321,8 @@ class Settings(_Model):
     """Browser origins allowed to call the APIs and POST uploads (CORS). Default: none."""
     deployment_preference: dict[str, str] = Field(default_factory=dict)
     """How a new function version takes traffic: ``{default|<service>: AllAtOnce|<shift>}``."""
+    keep_versions: Annotated[int, _bounded(0, 50)] = 3
+    """Published versions kept before the ``live`` one for a rollback (tools/prune_versions.py)."""
     notification: Notification | None = None
     """Mail settings of the notification service (required by ``notification-<env>`` only)."""
     permissions_boundary_name: RoleName = "marketplace-boundary"

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from components.deployment import application_name
-from components.naming import parse_stack_name, physical_name
+from components.naming import StackName, parse_stack_name, physical_name
 from components.settings import ALL_AT_ONCE, Settings, load_settings
 from services.contracts.catalogue import SERVICES
 from services.contracts.manifest import load_manifest
@@ -61,16 +61,31 @@ class Shift:
         return json.dumps({"version": 0.0, "Resources": [resource]}, sort_keys=True)
 
 
-def latest_version(lambda_client: Any, function: str) -> str:
-    """The highest published version of ``function`` (what ``pulumi up`` published last)."""
+def stack_functions(settings: Settings, service: str) -> list[str]:
+    """The physical names of ``service``'s functions (the monitoring stack has none)."""
+    if service not in SERVICES:
+        return []
+    return [
+        physical_name(settings.env, service, s.purpose) for s in load_manifest(service).functions
+    ]
+
+
+def published_versions(lambda_client: Any, function: str) -> list[int]:
+    """Every published version of ``function`` (``$LATEST`` is not one). Pages by hand: the
+    local runtime's in-process reads (local/emulator/lambda_reads.py) have no paginators."""
     numbers: list[int] = []
     marker: dict[str, str] = {}
     while True:
         page = lambda_client.list_versions_by_function(FunctionName=function, **marker)
         numbers += [int(v["Version"]) for v in page["Versions"] if v["Version"].isdigit()]
         if not page.get("NextMarker"):
-            break
+            return numbers
         marker = {"Marker": page["NextMarker"]}
+
+
+def latest_version(lambda_client: Any, function: str) -> str:
+    """The highest published version of ``function`` (what ``pulumi up`` published last)."""
+    numbers = published_versions(lambda_client, function)
     if not numbers:
         raise RuntimeError(f"{function} has no published version: was it deployed?")
     return str(max(numbers))
@@ -81,8 +96,7 @@ def pending_shifts(lambda_client: Any, settings: Settings, service: str) -> list
     if service not in SERVICES or settings.deployment_of(service) == ALL_AT_ONCE:
         return []  # the monitoring stack has no functions; AllAtOnce moved the aliases itself
     shifts = []
-    for spec in load_manifest(service).functions:
-        function = physical_name(settings.env, service, spec.purpose)
+    for function in stack_functions(settings, service):
         current = lambda_client.get_alias(FunctionName=function, Name=ALIAS)["FunctionVersion"]
         target = latest_version(lambda_client, function)
         if target != current:
@@ -127,13 +141,23 @@ def wait(
         waited += poll_seconds
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.shift_traffic", description=__doc__)
+def parse_step(
+    module: str, doc: str | None, dry_run: str, argv: Sequence[str] | None
+) -> tuple[argparse.Namespace, StackName, Settings]:
+    """The command line of a deploy step after ``pulumi up`` (``<stack> [--dry-run]``), the
+    stack it names and that stack's environment settings (validated: a bad one stops here)."""
+    parser = argparse.ArgumentParser(prog=f"python -m {module}", description=doc)
     parser.add_argument("stack", help="<service>-<env>, e.g. upload-prod")
-    parser.add_argument("--dry-run", action="store_true", help="list the shifts, start none")
+    parser.add_argument("--dry-run", action="store_true", help=dry_run)
     args = parser.parse_args(argv)
     stack = parse_stack_name(args.stack)
-    settings = load_settings(stack.env, environment_config(stack.env).get)
+    return args, stack, load_settings(stack.env, environment_config(stack.env).get)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args, stack, settings = parse_step(
+        "tools.shift_traffic", __doc__, "list the shifts, start none", argv
+    )
     import boto3
 
     session = boto3.Session(region_name=settings.region)
