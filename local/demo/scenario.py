@@ -299,9 +299,11 @@ class Scenario:
             lambda status: status == 404,
             notify=self.out,
         )
-        check(
-            image_id not in {i["imageId"] for i in self.market.search(tag=tag)},
-            "withdrawn image still listed",
+        wait_for(  # the tombstone is written first, then its search entries are removed
+            "the search to drop the image",
+            lambda: {i["imageId"] for i in self.market.search(tag=tag)},
+            lambda listed: image_id not in listed,
+            notify=self.out,
         )
         refused = wait_for(
             "the purchase service to refuse it",

@@ -80,7 +80,7 @@ def test_endpoints_file_names_what_a_client_needs(endpoints: dict[str, Any]) -> 
     # are in it, and answer
     assert set(endpoints["apis"]) == set(api_services())
     assert {"catalog", "purchase", "upload"} <= set(endpoints["apis"])
-    assert set(endpoints["cdn"]) == {"public", "delivery"}
+    assert set(endpoints["cdn"]) == {"public", "delivery", "site"}
     assert endpoints["region"]
     images = requests.get(endpoints["apis"]["catalog"] + "/images", timeout=TIMEOUT)
     assert images.status_code == 200 and "items" in images.json()
