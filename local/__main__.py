@@ -75,9 +75,17 @@ def _interrupt(signum: int, frame: Any) -> None:
 
 
 def ready_banner(environment: Any) -> list[str]:
-    """Each API's URL and a curl that works as pasted (a fresh user's token)."""
+    """The web app's URL, each API's URL and a curl that works as pasted (a fresh user's
+    token)."""
     user = environment.user(DEFAULT_USER)
     lines = [f"ready in {environment.ready_seconds:.1f}s", ""]
+    if environment.web is not None:
+        lines += [
+            f"Open the marketplace: {environment.web.url}",
+            "  (any new name signs up; for the admin panel run `./dev token NAME --admin` once,",
+            f"   then sign in as NAME with password {DEFAULT_PASSWORD!r})",
+            "",
+        ]
     for service, api in environment.runtime.apis.items():
         lines.append(f"{service:<9} {api.url}   {', '.join(api.routes)}")
     if environment.ports.fixed:
@@ -278,7 +286,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         metavar="PORT",
         help="fixed ports instead of free ones, so URLs survive restarts: the emulator and "
-        "Cognito on PORT, the CDN on PORT+1, PORT+2 reserved for the web app, then one API per "
+        "Cognito on PORT, the CDN on PORT+1, the web app on PORT+2, then one API per "
         "service in alphabetical order; refuses to start, naming the port, if one "
         "is taken",
     )
