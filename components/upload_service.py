@@ -139,6 +139,12 @@ class UploadService(ServiceComponent):
             # Review copies: private renditions no CDN serves (services/upload/uploads.py).
             "review:put": put(self.originals, "review/"),
             "review:get": get(self.originals, "review/"),
+            # Deleted once a decision or a withdrawal makes them useless (review_copies.py).
+            "review:delete": [
+                Statement(
+                    actions=("s3:DeleteObject",), resources=(self.originals.objects_arn("review/"),)
+                )
+            ],
             "renditions:put": put(self.renditions, "thumbnails/", "previews/"),
             "licensed:put": put(self.licensed, "licensed/"),
             "rekognition": [Statement(actions=rekognition, resources=("*",))]

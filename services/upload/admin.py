@@ -6,7 +6,8 @@ read. Decisions are ``services.upload.review``'s: idempotent, one outcome under 
 recorded on the upload (``decision``: outcome, who, when, why).
 
 A separate function from the photographers' API so that only this role may read the private
-review copies and copy them to the public renditions bucket.
+review copies and copy them to the public renditions bucket. A decision deletes the review
+copies once applied (``services.upload.review``).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from botocore.config import Config
 
 from services.common.http import BadRequest, DomainError, caller_id
 from services.contracts.publisher import EventPublisher
-from services.upload import review, uploads
+from services.upload import review, review_copies, uploads
 from services.upload.conventions import CORRELATION_PATH, http_app
 from services.upload.manifest import REVIEW_URL_TTL_SECONDS
 from services.upload.models import ApproveReview, RejectReview, ReviewItem, ReviewPage
@@ -74,7 +75,11 @@ def copy_to_public(review_key: str, public_key: str) -> None:
     )
 
 
-decider = review.Decider(store, publisher, copy_to_public, PUBLIC_CDN_DOMAIN)
+def delete_review_copies(upload_id: str) -> None:
+    review_copies.delete_review_copies(s3(), ORIGINALS_BUCKET, upload_id)
+
+
+decider = review.Decider(store, publisher, copy_to_public, PUBLIC_CDN_DOMAIN, delete_review_copies)
 
 
 @app.get("/admin/reviews", summary="The review queue, oldest first")

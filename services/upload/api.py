@@ -29,6 +29,7 @@ from services.contracts.publisher import EventPublisher
 from services.upload import uploads
 from services.upload.conventions import CORRELATION_PATH, http_app
 from services.upload.models import CreatedUpload, CreateUpload, PresignedPost, Upload, UploadPage
+from services.upload.review_copies import delete_review_copies
 from services.upload.store import UploadStore, publish_pending
 
 ORIGINALS_BUCKET = os.environ["ORIGINALS_BUCKET"]
@@ -52,7 +53,8 @@ app = http_app(
 
 @cache
 def s3() -> Any:
-    """Made on first use: only POST /uploads needs it (the other routes' cold starts skip it).
+    """Made on first use: only POST /uploads and withdrawals of reviewed uploads need it (the
+    other routes' cold starts skip it).
 
     SigV4 and the regional endpoint: POST policies signed with SigV2 are refused in newer regions.
     """
@@ -161,6 +163,8 @@ def withdraw(
     it. Every withdrawal publishes ``image.withdrawn``, even of an upload nobody saw
     published: one rule for consumers, who ignore withdrawals of images they do not hold.
     Withdrawing again is harmless: it only pays the event a crashed attempt may still owe.
+    An upload that was ever in review loses its review copies, after the event (a repeat
+    deletes again: a crashed or failed delete is retried by the photographer's retry).
     """
     for _ in range(attempts):
         record = store.get(upload_id)
@@ -180,6 +184,8 @@ def withdraw(
                 continue  # the processor moved it meanwhile: read again and retry
             metrics.add_metric(name="UploadsWithdrawn", unit=MetricUnit.Count, value=1)
         publish_pending(store, publisher, record)
+        if "inReviewAt" in record:
+            delete_review_copies(s3(), ORIGINALS_BUCKET, upload_id)
         return record
     raise Conflict(f"upload {upload_id!r} is changing; try again")
 

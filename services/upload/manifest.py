@@ -46,8 +46,9 @@ MANIFEST = ServiceManifest(
                 "UPLOAD_URL_TTL_SECONDS",
                 "EVENTS_TOPIC_ARN",
             ),
-            # The presigned POST is signed with this role: it may only create originals.
-            access=(TABLE_WRITE, "originals:put", PUBLISH_EVENTS),
+            # The presigned POST is signed with this role: it may only create originals (and
+            # delete a withdrawn upload's review copies, which a POST form cannot do).
+            access=(TABLE_WRITE, "originals:put", "review:delete", PUBLISH_EVENTS),
         ),
         FunctionSpec(
             purpose="processor",
@@ -71,6 +72,7 @@ MANIFEST = ServiceManifest(
                 TABLE_WRITE,
                 "originals:get",
                 "review:put",
+                "review:delete",
                 "renditions:put",
                 "licensed:put",
                 "rekognition",
@@ -89,7 +91,7 @@ MANIFEST = ServiceManifest(
             ),
             # Its own role: only the moderators' function may read review copies and copy
             # them to the public renditions bucket; the photographers' API cannot publish.
-            access=(TABLE_WRITE, "review:get", "renditions:put", PUBLISH_EVENTS),
+            access=(TABLE_WRITE, "review:get", "review:delete", "renditions:put", PUBLISH_EVENTS),
         ),
     ),
     routes=(

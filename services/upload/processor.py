@@ -8,7 +8,9 @@ record PUBLISHED (or REJECTED with a reason) and publish ``image.published`` (or
 ``image.rejected``). An image moderation flags, or that Rekognition could not analyse, is
 recorded IN_REVIEW instead (no event): its thumbnail and preview go to the private
 ``review/`` prefix of the originals bucket, not to the public renditions bucket, until an
-admin approves it (``services.upload.review``).
+admin approves it (``services.upload.review``). If that IN_REVIEW write loses the race (a
+withdrawal, another run's outcome), the review copies just written are deleted unless the
+winning state still needs them (``uploads.review_copies_needed``).
 
 Exactly one event per outcome, across crashes and redeliveries:
 
@@ -61,6 +63,7 @@ from services.upload import uploads
 from services.upload.analysis import analyse
 from services.upload.circuit import CircuitBreaker, Thresholds
 from services.upload.pipeline import ImageRejected, Renditions, process_image
+from services.upload.review_copies import delete_review_copies
 from services.upload.store import UploadStore, publish_pending
 
 ORIGINALS_BUCKET = os.environ["ORIGINALS_BUCKET"]
@@ -280,6 +283,8 @@ def _finish(record: Mapping[str, Any], status: str, changes: Mapping[str, Any], 
         # Another run or a withdrawal got there first; its outcome stands and owes the event.
         current = store.get(record["uploadId"]) or {}
         logger.info("upload changed while processing", extra={"status": current.get("status")})
+        if status == uploads.IN_REVIEW and not uploads.review_copies_needed(current):
+            delete_review_copies(s3, ORIGINALS_BUCKET, record["uploadId"])  # ours, unwanted
         return str(current.get("status", "GONE"))
     publish_pending(store, publisher, updated)
     metrics.add_metric(name=OUTCOME_METRICS[status], unit=MetricUnit.Count, value=1)

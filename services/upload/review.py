@@ -14,6 +14,14 @@ copied to the public renditions bucket, then ``image.published`` is published (o
 rejected or losing approval therefore never puts anything where the public CDN serves it. If
 the function dies between the transition and the copy, the upload is PUBLISHED with its event
 still owed; repeating the approval (the admin's retry) makes the copies and publishes.
+
+Once a decision is applied (approve: public copies made and ``image.published`` sent; reject:
+recorded and ``image.rejected`` sent) its review copies are deleted
+(``services.upload.review_copies``). Every settle deletes, so a repeat cleans up after a delete
+that failed, and a repeat never needs the review copies: the event is cleared only after the
+public copies exist, so a repeat copies only while they may be missing. A repeat that read the
+record just before the winner settled may find the review copies already gone: its copy fails,
+it re-reads, and the cleared event shows the public copies were made.
 """
 
 from __future__ import annotations
@@ -21,6 +29,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from botocore.exceptions import ClientError
 
 from services.common.http import Conflict, NotFound
 from services.contracts.publisher import EventPublisher
@@ -32,16 +42,19 @@ OUTCOMES = {uploads.PUBLISHED: uploads.APPROVED, uploads.REJECTED: uploads.REJEC
 EVENTS = {uploads.PUBLISHED: uploads.IMAGE_PUBLISHED, uploads.REJECTED: uploads.IMAGE_REJECTED}
 Copier = Callable[[str, str], None]
 """Copies the review copy at the first key (originals bucket) to the second (renditions)."""
+Deleter = Callable[[str], None]
+"""Deletes the review copies of the upload with this id (absent ones are fine)."""
 
 
 @dataclass(frozen=True)
 class Decider:
-    """What a decision touches: the table, the events topic, the public copies."""
+    """What a decision touches: the table, the events topic, the public and review copies."""
 
     store: UploadStore
     publisher: EventPublisher
     copy_to_public: Copier
     public_cdn_domain: str
+    delete_review_copies: Deleter
 
 
 def reviewed_upload(store: UploadStore, upload_id: str) -> dict[str, Any]:
@@ -116,17 +129,32 @@ def _decision(outcome: str, admin_id: str, now: str, reason: str | None) -> dict
 
 
 def _settle(decider: Decider, record: dict[str, Any], outcome: str) -> dict[str, Any]:
-    """The recorded decision if it is ``outcome`` (paying what it owes), else ``Conflict``."""
+    """The recorded decision if it is ``outcome`` (paying what it owes, then deleting the
+    review copies), else ``Conflict``."""
     decision = record.get("decision") or {}
     if decision.get("outcome") != outcome:
         raise Conflict(_why_not(record))
-    if outcome == uploads.APPROVED and record.get("pendingEvent") == uploads.IMAGE_PUBLISHED:
+    if uploads.owes_public_copies(record):
+        record = _copy_to_public(decider, record)
+    publish_pending(decider.store, decider.publisher, record)
+    decider.delete_review_copies(record["uploadId"])
+    return record
+
+
+def _copy_to_public(decider: Decider, record: dict[str, Any]) -> dict[str, Any]:
+    """Make the public copies; the record to settle on (re-read if a racing settle won)."""
+    upload_id = record["uploadId"]
+    try:
         for name in uploads.PUBLIC_RENDITIONS:
             decider.copy_to_public(
-                uploads.review_copy_key(record["uploadId"], name),
-                uploads.public_rendition_key(record["uploadId"], name),
+                uploads.review_copy_key(upload_id, name),
+                uploads.public_rendition_key(upload_id, name),
             )
-    publish_pending(decider.store, decider.publisher, record)
+    except ClientError:
+        current = decider.store.get(upload_id)
+        if current is None or uploads.owes_public_copies(current):
+            raise  # nobody made the public copies: a real failure
+        return current  # a racing settle made them (or a withdrawal made them moot)
     return record
 
 

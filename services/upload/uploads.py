@@ -11,7 +11,9 @@ call failed: ``reviewReason`` says which). Its renditions exist but are not publ
 thumbnail and preview are kept under ``review/<id>/`` in the private originals bucket, which
 no CDN serves (admins see them through short-lived presigned links); approval copies them to
 the public renditions bucket. While in review the item carries ``gsi2pk = REVIEW`` (the
-review queue, oldest first); every later transition removes it.
+review queue, oldest first); every later transition removes it. The review copies are deleted
+once nothing can need them (``review_copies_needed``): after an approval made the public
+copies and published, after a rejection or a withdrawal (``services.upload.review_copies``).
 
 Every transition adds 1 to ``revision`` (the ``data.revision`` consumers order events by) and
 records the event it owes in ``pendingEvent`` (a one-slot outbox, see ``store.publish_pending``).
@@ -183,6 +185,19 @@ def cdn_url(domain: str, key: str) -> str:
 def review_copy_key(upload_id: str, rendition: str) -> str:
     """``review/<id>/<rendition>.jpg`` in the originals bucket: a rendition not yet public."""
     return f"{REVIEW_PREFIX}/{upload_id}/{rendition}.jpg"
+
+
+def owes_public_copies(record: Mapping[str, Any]) -> bool:
+    """An approval whose public copies may not be made yet: it still owes ``image.published``
+    (the copies are made before the event is published, see ``services.upload.review``)."""
+    decision = record.get("decision") or {}
+    return decision.get("outcome") == APPROVED and record.get("pendingEvent") == IMAGE_PUBLISHED
+
+
+def review_copies_needed(record: Mapping[str, Any]) -> bool:
+    """Whether anything may still read the review copies: the moderators while the upload
+    waits in review, an approval until its public copies are made. Otherwise they go."""
+    return record.get("status") == IN_REVIEW or owes_public_copies(record)
 
 
 def public_rendition_key(upload_id: str, rendition: str) -> str:

@@ -66,6 +66,21 @@ def test_only_the_admin_function_reads_review_copies_and_processor_writes_them(s
 
 
 @pytest.mark.parametrize("stack", UPLOAD_STACKS)
+def test_review_copies_may_be_deleted_and_nothing_else(stack: str) -> None:
+    # GIVEN the review prefix of the originals bucket (what the admin reads)
+    (review_prefix,) = resources_for(stack, "admin", "s3:GetObject")
+    # THEN the functions that end a review's need for its copies (decision, withdrawal,
+    # processor's lost race) may delete exactly there, and no function may delete anything else
+    for function in ("admin", "api", "processor"):
+        assert resources_for(stack, function, "s3:DeleteObject") == {review_prefix}, function
+    for function in ("admin", "api", "processor"):
+        actions = {a for s in role_statements(stack, function) for a in as_list(s["Action"])}
+        assert not {a for a in actions if "Delete" in a and a.startswith("s3:")} - {
+            "s3:DeleteObject"
+        }, function
+
+
+@pytest.mark.parametrize("stack", UPLOAD_STACKS)
 def test_circuit_thresholds_and_admin_group_reach_the_functions(stack: str) -> None:
     # GIVEN an environment that sets its own thresholds and group
     env = stack.split("-")[1]

@@ -250,6 +250,56 @@ def test_processor_loses_to_a_withdrawal_made_while_processing(
     assert [event.type for event in upload_aws.events()] == ["image.withdrawn"]
 
 
+@pytest.mark.parametrize("winner", ["withdrawal", "another run"])
+def test_review_copies_of_a_lost_race_go_unless_the_winner_needs_them(
+    uploaded: Uploaded,
+    run_processor: Run,
+    load_processor: Callable[..., ModuleType],
+    call_api: Call,
+    upload_aws: UploadAws,
+    photo: bytes,
+    monkeypatch: pytest.MonkeyPatch,
+    winner: str,
+) -> None:
+    # GIVEN a flagged image (its renditions go to review copies) and, while they are made,
+    # a withdrawal or another run of the same notification that holds it for review
+    processor = load_processor(REKOGNITION_MODERATION="true")
+    from services.upload import labels
+
+    monkeypatch.setattr(labels, "client", lambda: FakeRekognition(EXPLICIT))
+    upload_id, key = uploaded(photo)
+    render = processor.render
+    nested: list[str] = []
+
+    def render_then_lose(record: dict[str, Any], object_key: str) -> Any:
+        changes = render(record, object_key)
+        if not nested:
+            nested.append(winner)
+            if winner == "withdrawal":
+                call_api("DELETE", f"/uploads/{upload_id}", sub=ALICE)
+            else:
+                run_processor(key)
+        return changes
+
+    monkeypatch.setattr(processor, "render", render_then_lose)
+
+    # WHEN the first run tries to record IN_REVIEW
+    response = run_processor(key)
+
+    # THEN it lost; a withdrawn upload keeps no review copies, one waiting in review keeps them
+    assert response["batchItemFailures"] == []
+    record = upload_aws.record(upload_id)
+    review_keys = sorted(k for k in upload_aws.keys(ORIGINALS) if k.startswith("review/"))
+    if winner == "withdrawal":
+        assert record["status"] == "WITHDRAWN" and review_keys == []
+    else:
+        assert record["status"] == "IN_REVIEW" and record["revision"] == 1
+        assert review_keys == [
+            f"review/{upload_id}/preview.jpg",
+            f"review/{upload_id}/thumbnail.jpg",
+        ]
+
+
 def test_processor_ignores_test_events_and_stray_objects(
     processor: ModuleType, lambda_context: Any, upload_aws: UploadAws
 ) -> None:

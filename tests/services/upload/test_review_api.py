@@ -10,10 +10,19 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from botocore.exceptions import ClientError
 
 from services.upload.manifest import MANIFEST
+from services.upload.review_copies import ReviewCopiesNotDeleted
 from tests.services.factories import http_event
-from tests.services.upload.conftest import ALICE, CDN_DOMAIN, RENDITIONS, Call, UploadAws
+from tests.services.upload.conftest import (
+    ALICE,
+    CDN_DOMAIN,
+    ORIGINALS,
+    RENDITIONS,
+    Call,
+    UploadAws,
+)
 from tests.services.upload.fakes import EXPLICIT, FakeRekognition
 
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics:UserWarning")
@@ -293,3 +302,160 @@ def test_a_withdrawn_upload_cannot_be_decided(
     assert status == 409 and "WITHDRAWN" in body["message"]
     assert call_admin("GET", "/admin/reviews")[1]["items"] == []
     assert upload_aws.keys(RENDITIONS) == [] and upload_aws.events() == []
+
+
+# --- review copies: deleted once a decision or a withdrawal is applied -----------------------
+
+
+def review_copies(upload_aws: UploadAws, upload_id: str) -> list[str]:
+    return sorted(k for k in upload_aws.keys(ORIGINALS) if k.startswith(f"review/{upload_id}/"))
+
+
+def public_copies(upload_id: str) -> list[str]:
+    return [f"previews/{upload_id}.jpg", f"thumbnails/{upload_id}.jpg"]
+
+
+REVIEW_COPIES = ["review/{id}/preview.jpg", "review/{id}/thumbnail.jpg"]
+
+
+def test_approval_deletes_the_review_copies_and_a_repeat_still_succeeds(
+    call_admin: Admin, in_review: Callable[..., str], upload_aws: UploadAws
+) -> None:
+    # GIVEN an upload in review, its renditions kept privately
+    upload_id = in_review()
+    assert review_copies(upload_aws, upload_id) == [k.format(id=upload_id) for k in REVIEW_COPIES]
+    # WHEN an admin approves it
+    status, first = call_admin("POST", f"/admin/reviews/{upload_id}/approve", body={})
+    # THEN the public copies exist and the review copies are gone
+    assert status == 200, first
+    assert sorted(upload_aws.keys(RENDITIONS)) == public_copies(upload_id)
+    assert review_copies(upload_aws, upload_id) == []
+    assert [event.type for event in upload_aws.events()] == ["image.published"]
+    # AND repeating the approval (no review copies left) answers the same decision
+    status, again = call_admin(
+        "POST", f"/admin/reviews/{upload_id}/approve", body={}, sub=OTHER_ADMIN
+    )
+    assert status == 200, again
+    assert again["decision"] == first["decision"] and again["revision"] == first["revision"]
+    assert sorted(upload_aws.keys(RENDITIONS)) == public_copies(upload_id)
+    assert upload_aws.events() == []
+
+
+def test_rejection_deletes_the_review_copies(
+    call_admin: Admin, in_review: Callable[..., str], upload_aws: UploadAws
+) -> None:
+    upload_id = in_review()
+    status, item = call_admin(
+        "POST", f"/admin/reviews/{upload_id}/reject", body={"reason": "Not for sale here."}
+    )
+    assert status == 200 and item["status"] == "REJECTED", item
+    assert review_copies(upload_aws, upload_id) == []
+    assert upload_aws.keys(RENDITIONS) == []
+    # AND a repeat answers the same decision
+    again = call_admin(
+        "POST", f"/admin/reviews/{upload_id}/reject", body={"reason": "Other words."}
+    )
+    assert again[0] == 200 and again[1]["decision"] == item["decision"]
+
+
+def test_withdrawing_an_upload_in_review_deletes_its_review_copies(
+    in_review: Callable[..., str], upload_aws: UploadAws, call_api: Call
+) -> None:
+    # GIVEN two uploads in review
+    upload_id, other_id = in_review(), in_review()
+    # WHEN the photographer withdraws one (and repeats the withdrawal)
+    for _ in range(2):
+        status, body = call_api("DELETE", f"/uploads/{upload_id}", sub=ALICE)
+        assert status == 200 and body["status"] == "WITHDRAWN", body
+    # THEN its review copies are gone, the other upload's are untouched
+    assert review_copies(upload_aws, upload_id) == []
+    assert review_copies(upload_aws, other_id) == [k.format(id=other_id) for k in REVIEW_COPIES]
+    assert upload_aws.keys(RENDITIONS) == []
+
+
+def _delete_fails_by_raising(**_: Any) -> dict[str, Any]:
+    raise ClientError({"Error": {"Code": "InternalError", "Message": "boom"}}, "DeleteObjects")
+
+
+def _delete_fails_per_key(**request: Any) -> dict[str, Any]:
+    keys = [o["Key"] for o in request["Delete"]["Objects"]]
+    return {"Errors": [{"Key": k, "Code": "AccessDenied", "Message": "no"} for k in keys]}
+
+
+@pytest.mark.parametrize(
+    ("fail", "error"),
+    [(_delete_fails_by_raising, ClientError), (_delete_fails_per_key, ReviewCopiesNotDeleted)],
+)
+@pytest.mark.parametrize(
+    ("decision", "body"), [("approve", {}), ("reject", {"reason": "Not for sale here."})]
+)
+def test_a_failed_delete_leaves_the_decision_applied_and_a_repeat_cleans_up(
+    call_admin: Admin,
+    in_review: Callable[..., str],
+    upload_aws: UploadAws,
+    admin: ModuleType,
+    monkeypatch: pytest.MonkeyPatch,
+    fail: Callable[..., dict[str, Any]],
+    error: type[Exception],
+    decision: str,
+    body: dict[str, Any],
+) -> None:
+    # GIVEN an upload in review, and S3 failing to delete (the function dies after the copy)
+    upload_id = in_review()
+    # WHEN an admin decides
+    with monkeypatch.context() as patch, pytest.raises(error):
+        patch.setattr(admin.s3(), "delete_objects", fail)
+        call_admin("POST", f"/admin/reviews/{upload_id}/{decision}", body=body)
+    # THEN the decision is applied: recorded, announced, public copies made if approved
+    record = upload_aws.record(upload_id)
+    assert record["decision"]["outcome"] == ("APPROVED" if decision == "approve" else "REJECTED")
+    assert "pendingEvent" not in record
+    assert len(upload_aws.events()) == 1
+    expected_public = public_copies(upload_id) if decision == "approve" else []
+    assert sorted(upload_aws.keys(RENDITIONS)) == expected_public
+    # AND only the review copies are left over
+    assert review_copies(upload_aws, upload_id) == [k.format(id=upload_id) for k in REVIEW_COPIES]
+    # WHEN S3 recovers and the admin repeats the decision
+    status, item = call_admin("POST", f"/admin/reviews/{upload_id}/{decision}", body=body)
+    # THEN the same decision, nothing published again, and the review copies are gone
+    assert status == 200, item
+    assert {k: item["decision"].get(k) for k in record["decision"]} == record["decision"]
+    assert upload_aws.events() == []
+    assert review_copies(upload_aws, upload_id) == []
+    assert sorted(upload_aws.keys(RENDITIONS)) == expected_public
+
+
+def test_a_repeat_that_read_before_the_winner_settled_succeeds_without_review_copies(
+    call_admin: Admin,
+    in_review: Callable[..., str],
+    upload_aws: UploadAws,
+    admin: ModuleType,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # GIVEN an approval that died after its transition (PUBLISHED, public copies still owed)
+    upload_id = in_review()
+
+    def crash(**_: Any) -> None:
+        raise ClientError({"Error": {"Code": "SlowDown", "Message": "later"}}, "CopyObject")
+
+    with monkeypatch.context() as patch, pytest.raises(ClientError):
+        patch.setattr(admin.s3(), "copy_object", crash)
+        call_admin("POST", f"/admin/reviews/{upload_id}/approve", body={})
+    owing = admin.store.get(upload_id)
+    assert owing["status"] == "PUBLISHED" and owing["pendingEvent"] == "image.published"
+    assert upload_aws.keys(RENDITIONS) == [] and upload_aws.events() == []
+    # AND a retry that settled it: public copies, event, review copies deleted
+    assert call_admin("POST", f"/admin/reviews/{upload_id}/approve", body={})[0] == 200
+    assert review_copies(upload_aws, upload_id) == []
+    assert [event.type for event in upload_aws.events()] == ["image.published"]
+    # WHEN another retry acts on a read made before that one settled (review copies gone now)
+    stale = [owing]
+    real_get = admin.store.get
+    monkeypatch.setattr(admin.store, "get", lambda i: stale.pop() if stale else real_get(i))
+    status, item = call_admin("POST", f"/admin/reviews/{upload_id}/approve", body={})
+    # THEN its failed copy is recognised as already done: same decision, nothing republished
+    assert stale == []
+    assert status == 200, item
+    assert {k: item["decision"].get(k) for k in owing["decision"]} == owing["decision"]
+    assert sorted(upload_aws.keys(RENDITIONS)) == public_copies(upload_id)
+    assert upload_aws.events() == []
