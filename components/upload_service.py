@@ -22,6 +22,11 @@ from services.upload.manifest import (
 
 ORIGINALS_TO_GLACIER_DAYS = 30
 """Originals are read once by the processor; after a month they go to Glacier Instant Retrieval."""
+DELETED_REVIEW_COPY_DAYS = 7
+"""The originals bucket is versioned, so deleting a review copy (services/upload/review_copies.py)
+leaves its bytes as a noncurrent version: they are purged this long after the delete (a week
+to restore copies deleted by mistake). Current review copies never expire: a review may wait
+indefinitely, and its previews and its approval read them."""
 CIRCUIT_METRIC = "RekognitionCircuitOpen"
 """The processor's metric: 1 for an image analysed while the Rekognition circuit is open (the
 call skipped, or the failure that opened it), 0 for a call made with the circuit closed."""
@@ -78,7 +83,7 @@ class UploadService(ServiceComponent):
             PrivateBucketArgs(
                 self.context,
                 "originals",
-                lifecycle_rules=[glacier],
+                lifecycle_rules=[glacier, _deleted_review_copies()],
                 versioned=True,
                 # Photographers' browsers POST originals straight to S3 (presigned POST).
                 browser_upload_origins=self.context.settings.web_origins,
@@ -227,3 +232,18 @@ class UploadService(ServiceComponent):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[ingest.policy]),
         )
         return ingest
+
+
+def _deleted_review_copies() -> aws.s3.BucketLifecycleConfigurationRuleArgs:
+    """Purge deleted review copies (noncurrent versions and their delete markers) only."""
+    return aws.s3.BucketLifecycleConfigurationRuleArgs(
+        id="purge-deleted-review-copies",
+        status="Enabled",
+        filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix="review/"),
+        noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
+            noncurrent_days=DELETED_REVIEW_COPY_DAYS
+        ),
+        expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(
+            expired_object_delete_marker=True
+        ),
+    )

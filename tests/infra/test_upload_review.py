@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from components import aws_types
-from components.upload_service import CIRCUIT_METRIC
+from components.upload_service import CIRCUIT_METRIC, DELETED_REVIEW_COPY_DAYS
 from tests.infra.conftest import as_list, evaluate_with, evaluated, statements
 
 UPLOAD_STACKS = ["upload-dev", "upload-prod"]
@@ -78,6 +78,22 @@ def test_review_copies_may_be_deleted_and_nothing_else(stack: str) -> None:
         assert not {a for a in actions if "Delete" in a and a.startswith("s3:")} - {
             "s3:DeleteObject"
         }, function
+
+
+@pytest.mark.parametrize("stack", UPLOAD_STACKS)
+def test_deleted_review_copies_are_purged_and_current_ones_never_expire(stack: str) -> None:
+    # GIVEN the versioned originals bucket's lifecycle rules
+    lifecycle = evaluated(stack).named("upload-originals-lifecycle")
+    rules = lifecycle.inputs["rules"]
+    (review,) = [r for r in rules if r["filter"].get("prefix") == "review/"]
+    # THEN deleted review copies (noncurrent versions, then their markers) are purged
+    assert review["status"] == "Enabled"
+    assert review["noncurrentVersionExpiration"]["noncurrentDays"] == DELETED_REVIEW_COPY_DAYS
+    assert review["expiration"] == {"expiredObjectDeleteMarker": True}
+    # AND no rule expires or moves current review copies: a review may wait indefinitely
+    for rule in rules:
+        if "review/".startswith(rule["filter"].get("prefix", "")):
+            assert "days" not in rule.get("expiration", {}) and not rule.get("transitions"), rule
 
 
 @pytest.mark.parametrize("stack", UPLOAD_STACKS)
