@@ -151,7 +151,7 @@ class WebService(pulumi.ComponentResource):
             f"https://{originals}.s3.{settings.region}.amazonaws.com",
         )
         csp = routing.content_security_policy(
-            connect=(*uploads, sign_in_url), form_action=(sign_in_url,)
+            connect=(*uploads, sign_in_url), form_action=(sign_in_url,), images=uploads
         )
         headers = aws.cloudfront.ResponseHeadersPolicySecurityHeadersConfigArgs
         return aws.cloudfront.ResponseHeadersPolicy(

@@ -107,9 +107,10 @@ SIGN_IN_CSP = (
 
 
 def security_headers(connect: tuple[str, ...]) -> dict[str, str]:
-    """The response headers policy's headers (the CSP naming the local hosts)."""
+    """The response headers policy's headers (the CSP naming the local hosts: the emulator's
+    S3 takes the uploads and serves the review copies' presigned links)."""
     return {
-        "Content-Security-Policy": routing.content_security_policy(connect=connect),
+        "Content-Security-Policy": routing.content_security_policy(connect=connect, images=connect),
         **routing.SECURITY_HEADERS,
     }
 

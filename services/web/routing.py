@@ -71,13 +71,17 @@ SPA_FUNCTION = _function(
 """CloudFront Function (viewer request) on the site's default behaviour."""
 
 
-def content_security_policy(connect: Iterable[str] = (), form_action: Iterable[str] = ()) -> str:
+def content_security_policy(
+    connect: Iterable[str] = (), form_action: Iterable[str] = (), images: Iterable[str] = ()
+) -> str:
     """The app's CSP: its own scripts and styles only; API calls to itself; uploads and
-    sign-in to the hosts named."""
+    sign-in to the hosts named; images from itself and ``images`` (the admin panel shows the
+    private review copies through presigned links to upload's originals bucket)."""
     connect_src = " ".join(["'self'", *connect])
     form_src = " ".join(["'self'", *form_action])
+    img_src = " ".join(["'self'", "data:", "blob:", *images])
     return (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+        f"default-src 'self'; script-src 'self'; style-src 'self'; img-src {img_src}; "
         f"connect-src {connect_src}; form-action {form_src}; frame-ancestors 'none'; "
         "base-uri 'self'; object-src 'none'"
     )

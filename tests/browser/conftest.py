@@ -36,6 +36,8 @@ SCREENSHOTS = os.environ.get("MARKETPLACE_SCREENSHOTS")
 TIMEOUT_MS = 60_000
 local_env = e2e.local_env
 """The end-to-end tests' environment fixture (one per package), shared, not restated."""
+market = e2e.market
+"""The end-to-end tests' API client fixture (what a journey sets up, it sets up through it)."""
 
 
 @pytest.fixture(scope="package")

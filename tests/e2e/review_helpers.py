@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+
+import pytest
 
 from local.demo.client import Marketplace, User, wait_for
 from local.demo.samples import SampleImage
@@ -96,3 +99,12 @@ def close_circuit(env: LocalEnvironment, market: Marketplace, photographer: User
     assert processed["status"] == "PUBLISHED", processed
     wait_for("circuit closed", lambda: circuit(env), lambda c: c.get("circuitState") == CLOSED)
     return probe
+
+
+@pytest.fixture
+def circuit_closed_afterwards(market: Marketplace, local_env: LocalEnvironment) -> Iterator[None]:
+    """Whatever the test's outcome, later tests find the circuit closed (an open one would
+    send their uploads to review)."""
+    yield
+    if circuit(local_env).get("circuitState", CLOSED) != CLOSED:
+        close_circuit(local_env, market, market.sign_in(f"circuit-closer-{uuid.uuid4().hex[:6]}"))

@@ -6,7 +6,6 @@ real JWT authorizer, and after the cool-down one probe closes the circuit."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
 import jwt
 import pytest
@@ -16,7 +15,8 @@ from local.endpoints import load as load_endpoints
 from local.redrive import dead_letter_queues, depth
 from local.runtime.environment import LocalEnvironment
 from services.upload.analysis import ANALYSIS_UNAVAILABLE
-from services.upload.circuit import CLOSED, OPEN
+from services.upload.circuit import OPEN
+from tests.e2e import review_helpers
 from tests.e2e.review_helpers import (
     circuit,
     close_circuit,
@@ -27,22 +27,16 @@ from tests.e2e.review_helpers import (
 from tests.e2e.test_scripting import local_token
 
 pytestmark = pytest.mark.e2e
+circuit_closed_afterwards = review_helpers.circuit_closed_afterwards
+"""Later tests find the circuit closed (shared with the browser's admin journey)."""
 
 OUTAGE_UPLOADS = 4
 """One more than the local environment's failure threshold (3): the last skips Rekognition."""
 
 
-@pytest.fixture
-def circuit_closed_afterwards(market: Marketplace, local_env: LocalEnvironment) -> Iterator[None]:
-    """Whatever the test's outcome, later tests find the circuit closed (an open one would
-    send their uploads to review)."""
-    yield
-    if circuit(local_env).get("circuitState", CLOSED) != CLOSED:
-        close_circuit(local_env, market, market.sign_in(f"circuit-closer-{uuid.uuid4().hex[:6]}"))
-
-
+@pytest.mark.usefixtures("circuit_closed_afterwards")
 def test_outage_review_approve_reject_and_the_circuit_closes(
-    market: Marketplace, local_env: LocalEnvironment, circuit_closed_afterwards: None
+    market: Marketplace, local_env: LocalEnvironment
 ) -> None:
     graph = local_env.graph
     assert graph is not None

@@ -5,30 +5,30 @@ import { announce, h, price, show } from "./dom.js";
 
 const ADMINS = "admins";
 
-function reviewCard(item, refresh) {
+// One upload waiting: its private review copy (a presigned link), why it waits, the decisions.
+function reviewCard(item, decided) {
   const reasonId = `reason-${item.uploadId}`;
   const reason = h("input", { id: reasonId, name: "reason", required: true, minlength: "3" });
   const result = h("p", { role: "status" });
   async function decide(outcome, body) {
     try {
-      await call("upload", `/admin/reviews/${item.uploadId}/${outcome}`, { method: "POST", signedIn: true, body });
-      announce(`${item.title}: ${outcome === "approve" ? "approved" : "rejected"}`);
-      refresh();
+      const record = await call("upload", `/admin/reviews/${item.uploadId}/${outcome}`, { method: "POST", signedIn: true, body });
+      decided(record);
     } catch (error) {
       result.textContent = `Could not ${outcome}: ${error.message}`;
     }
   }
   return h("li", { class: "review" },
     h("h2", {}, item.title),
+    h("img", { class: "review-preview", src: item.previewUrl, alt: `${item.title} (preview for review)` }),
     h("p", {}, `${price(item.priceCents, item.currency)} · waiting since ${new Date(item.inReviewAt).toLocaleString()}`),
     h("p", {}, `Why: ${item.reviewReason}`),
     item.moderationFindings.length
       ? h("p", {}, `Findings: ${item.moderationFindings.map((f) => `${f.name} (${Math.round(f.confidence)}%)`).join(", ")}`)
       : null,
-    h("p", {}, h("a", { href: item.previewUrl, target: "_blank", rel: "noopener" }, `Open the preview of ${item.title}`)),
     h("button", { type: "button", class: "primary", onclick: () => decide("approve", {}) }, `Approve ${item.title}`),
     h("form", { class: "reject", onsubmit: (event) => { event.preventDefault(); decide("reject", { reason: reason.value }); } },
-      h("label", { for: reasonId }, "Reason for the photographer"), reason,
+      h("label", { for: reasonId }, `Reason for rejecting ${item.title}`), reason,
       h("button", { type: "submit" }, `Reject ${item.title}`)),
     result);
 }
@@ -40,15 +40,29 @@ export function renderAdmin(main) {
     return null;
   }
   if (!current.groups.includes(ADMINS)) {
-    show(main, h("h1", {}, "Review queue"), h("p", {}, `Only members of the ${ADMINS} group review uploads.`));
+    show(main, h("h1", {}, "Review queue"), h("p", {}, `Only moderators (members of the ${ADMINS} group) review uploads.`));
     return null;
   }
   const list = h("ul", { class: "reviews", "aria-label": "Uploads waiting for review" });
+  const outcomes = h("ul", { "aria-label": "Decided" });
+  const problem = h("p", { role: "alert" });
+  let stopped = false;
   async function refresh() {
-    const page = await call("upload", "/admin/reviews?limit=50", { signedIn: true });
-    list.replaceChildren(...(page.items.length ? page.items.map((item) => reviewCard(item, refresh)) : [h("li", {}, "Nothing waits for review.")]));
+    try {
+      const page = await call("upload", "/admin/reviews?limit=50", { signedIn: true });
+      if (stopped) return;
+      problem.textContent = "";
+      list.replaceChildren(...(page.items.length ? page.items.map((item) => reviewCard(item, decided)) : [h("li", {}, "Nothing waits for review.")]));
+    } catch (error) {
+      problem.textContent = `Could not load the review queue: ${error.message}`;
+    }
   }
-  show(main, h("h1", {}, "Review queue"), list);
+  function decided(record) {
+    announce(`${record.title}: ${record.status}`);
+    outcomes.append(h("li", {}, `${record.title}: `, h("strong", {}, record.status)));
+    refresh();
+  }
+  show(main, h("h1", {}, "Review queue"), problem, list, h("h2", {}, "Decided"), outcomes);
   refresh();
-  return null;
+  return () => { stopped = true; };
 }
