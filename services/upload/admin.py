@@ -148,19 +148,8 @@ def groups(claim: Any) -> set[str]:
 
 
 def review_item(record: dict[str, Any]) -> ReviewItem:
-    """The admin's view, with presigned links to the private review copies."""
-    expires = datetime.now(UTC) + timedelta(seconds=REVIEW_URL_TTL_SECONDS)
-    links = {
-        f"{name}Url": s3().generate_presigned_url(
-            "get_object",
-            Params={
-                "Bucket": ORIGINALS_BUCKET,
-                "Key": uploads.review_copy_key(record["uploadId"], name),
-            },
-            ExpiresIn=REVIEW_URL_TTL_SECONDS,
-        )
-        for name in uploads.PUBLIC_RENDITIONS
-    }
+    """The admin's view: presigned links to the review copies while it waits in review; once
+    decided (its review copies deleted) the record's own URLs: public CDN if approved, else none."""
     fields = {name: record[name] for name in ReviewItem.model_fields if name in record}
     return ReviewItem(
         **fields
@@ -168,10 +157,23 @@ def review_item(record: dict[str, Any]) -> ReviewItem:
             "photographerId": record["ownerId"],
             "labels": record.get("labels", []),
             "moderationFindings": record.get("moderationFindings", []),
-            "linksExpireAt": expires.isoformat(timespec="seconds").replace("+00:00", "Z"),
         }
-        | links
+        | (review_links(record["uploadId"]) if record["status"] == uploads.IN_REVIEW else {})
     )
+
+
+def review_links(upload_id: str) -> dict[str, str]:
+    """Presigned links to the private review copies and when they expire."""
+    expires = datetime.now(UTC) + timedelta(seconds=REVIEW_URL_TTL_SECONDS)
+    links = {
+        f"{name}Url": s3().generate_presigned_url(
+            "get_object",
+            Params={"Bucket": ORIGINALS_BUCKET, "Key": uploads.review_copy_key(upload_id, name)},
+            ExpiresIn=REVIEW_URL_TTL_SECONDS,
+        )
+        for name in uploads.PUBLIC_RENDITIONS
+    }
+    return links | {"linksExpireAt": expires.isoformat(timespec="seconds").replace("+00:00", "Z")}
 
 
 def _decided(outcome: str, record: dict[str, Any]) -> None:

@@ -132,8 +132,10 @@ class ModerationFinding(BaseModel):
 class ReviewItem(BaseModel):
     """What an admin sees of an upload in (or decided from) review.
 
-    ``previewUrl`` and ``thumbnailUrl`` are presigned links to the private review copies,
-    valid until ``linksExpireAt``; they are not the public CDN URLs.
+    While the upload waits in review, ``previewUrl`` and ``thumbnailUrl`` are presigned links to
+    its private review copies, valid until ``linksExpireAt``, not the public CDN URLs. A
+    decision or a withdrawal deletes the review copies: then the links are the record's own
+    URLs (the public CDN's once approved, none if rejected) and ``linksExpireAt`` is absent.
     """
 
     uploadId: str
@@ -152,9 +154,9 @@ class ReviewItem(BaseModel):
     width: int | None = None
     height: int | None = None
     colours: list[str] | None = None
-    previewUrl: str
-    thumbnailUrl: str
-    linksExpireAt: str
+    previewUrl: str | None = None
+    thumbnailUrl: str | None = None
+    linksExpireAt: str | None = None
     decision: AdminDecision | None = None
     reason: str | None = None
 

@@ -331,6 +331,9 @@ def test_approval_deletes_the_review_copies_and_a_repeat_still_succeeds(
     assert sorted(upload_aws.keys(RENDITIONS)) == public_copies(upload_id)
     assert review_copies(upload_aws, upload_id) == []
     assert [event.type for event in upload_aws.events()] == ["image.published"]
+    # AND the admin's view links to the public copies, not to the deleted review copies
+    assert first["previewUrl"] == f"https://{CDN_DOMAIN}/previews/{upload_id}.jpg"
+    assert first.get("linksExpireAt") is None
     # AND repeating the approval (no review copies left) answers the same decision
     status, again = call_admin(
         "POST", f"/admin/reviews/{upload_id}/approve", body={}, sub=OTHER_ADMIN
@@ -351,6 +354,9 @@ def test_rejection_deletes_the_review_copies(
     assert status == 200 and item["status"] == "REJECTED", item
     assert review_copies(upload_aws, upload_id) == []
     assert upload_aws.keys(RENDITIONS) == []
+    # AND the admin's view no longer links to them
+    status, seen = call_admin("GET", f"/admin/reviews/{upload_id}")
+    assert status == 200 and seen.get("previewUrl") is None and seen.get("thumbnailUrl") is None
     # AND a repeat answers the same decision
     again = call_admin(
         "POST", f"/admin/reviews/{upload_id}/reject", body={"reason": "Other words."}
