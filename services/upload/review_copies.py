@@ -8,7 +8,12 @@ change and event are done: an applied decision (``services.upload.review``), a w
 
 A failed delete raises: the state change stands and the caller's retry (the admin's repeated
 decision, the photographer's repeated DELETE, SQS's redelivery) deletes. Deleting an absent
-key succeeds in S3, so repeating a delete is harmless.
+key succeeds in S3, so repeating a delete is harmless. The bucket is versioned: a delete
+leaves a noncurrent version, which the bucket's lifecycle purges (components/upload_service.py).
+
+One ``DeleteObject`` per key, not one ``DeleteObjects``: the grant is ``s3:DeleteObject`` on
+``review/*`` only, which AWS checks per key either way, but the local emulator (moto) judges a
+``DeleteObjects`` request against the bucket's ARN and would refuse it.
 """
 
 from __future__ import annotations
@@ -18,17 +23,7 @@ from typing import Any
 from services.upload import uploads
 
 
-class ReviewCopiesNotDeleted(RuntimeError):
-    """S3 refused to delete some review copies (``DeleteObjects`` reports, it does not raise)."""
-
-
 def delete_review_copies(s3: Any, bucket: str, upload_id: str) -> None:
-    """Delete the upload's review copies in one request; raises if any key was not deleted."""
-    keys = [uploads.review_copy_key(upload_id, name) for name in uploads.PUBLIC_RENDITIONS]
-    response = s3.delete_objects(
-        Bucket=bucket, Delete={"Objects": [{"Key": key} for key in keys], "Quiet": True}
-    )
-    errors = response.get("Errors") or []
-    if errors:
-        failed = ", ".join(f"{e.get('Key')} ({e.get('Code')})" for e in errors)
-        raise ReviewCopiesNotDeleted(f"review copies of {upload_id} not deleted: {failed}")
+    """Delete the upload's review copies (absent ones included); raises on any S3 error."""
+    for name in uploads.PUBLIC_RENDITIONS:
+        s3.delete_object(Bucket=bucket, Key=uploads.review_copy_key(upload_id, name))
