@@ -22,6 +22,7 @@ export function renderHome(main, config) {
     cursor: null,
     done: false,
     loading: false,
+    generation: 0, // bumped by each new search: answers to an older one are dropped
   };
   const grid = h("ul", { class: "grid", "aria-label": "Results" });
   const more = h("button", { type: "button", class: "more", onclick: () => load() }, "Load more");
@@ -72,6 +73,8 @@ export function renderHome(main, config) {
     history.replaceState({}, "", `/${shown.size ? `?${shown}` : ""}`);
     state.cursor = null;
     state.done = false;
+    state.loading = false;
+    state.generation += 1;
     grid.replaceChildren();
     load();
   }
@@ -79,18 +82,22 @@ export function renderHome(main, config) {
   async function load() {
     if (state.loading || state.done) return;
     state.loading = true;
+    const generation = state.generation;
     try {
       const page = await call("catalog", `/images?${query()}`);
+      if (generation !== state.generation) return;
       grid.append(...page.items.map(card));
       state.cursor = page.cursor || null;
       state.done = !state.cursor;
       summary.textContent = grid.children.length ? `${grid.children.length} images` : "No images match.";
       announce(summary.textContent);
     } catch (error) {
-      summary.textContent = `Search failed: ${error.message}`;
+      if (generation === state.generation) summary.textContent = `Search failed: ${error.message}`;
     } finally {
-      state.loading = false;
-      more.hidden = state.done;
+      if (generation === state.generation) {
+        state.loading = false;
+        more.hidden = state.done;
+      }
     }
   }
 
