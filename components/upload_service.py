@@ -151,6 +151,15 @@ class UploadService(ServiceComponent):
                 )
             ],
             "renditions:put": put(self.renditions, "thumbnails/", "previews/"),
+            # A withdrawn image's public renditions (review_copies.py); licensed copies stay.
+            "renditions:delete": [
+                Statement(
+                    actions=("s3:DeleteObject",),
+                    resources=tuple(
+                        self.renditions.objects_arn(p) for p in ("thumbnails/", "previews/")
+                    ),
+                )
+            ],
             "licensed:put": put(self.licensed, "licensed/"),
             "rekognition": [Statement(actions=rekognition, resources=("*",))]
             if rekognition

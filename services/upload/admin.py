@@ -79,7 +79,13 @@ def delete_review_copies(upload_id: str) -> None:
     review_copies.delete_review_copies(s3(), ORIGINALS_BUCKET, upload_id)
 
 
-decider = review.Decider(store, publisher, copy_to_public, PUBLIC_CDN_DOMAIN, delete_review_copies)
+def delete_public_copies(upload_id: str) -> None:
+    review_copies.delete_public_renditions(s3(), RENDITIONS_BUCKET, upload_id)
+
+
+decider = review.Decider(
+    store, publisher, copy_to_public, PUBLIC_CDN_DOMAIN, delete_review_copies, delete_public_copies
+)
 
 
 @app.get("/admin/reviews", summary="The review queue, oldest first")

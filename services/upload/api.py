@@ -29,10 +29,11 @@ from services.contracts.publisher import EventPublisher
 from services.upload import uploads
 from services.upload.conventions import CORRELATION_PATH, http_app
 from services.upload.models import CreatedUpload, CreateUpload, PresignedPost, Upload, UploadPage
-from services.upload.review_copies import delete_review_copies
+from services.upload.review_copies import delete_public_renditions, delete_review_copies
 from services.upload.store import UploadStore, publish_pending
 
 ORIGINALS_BUCKET = os.environ["ORIGINALS_BUCKET"]
+RENDITIONS_BUCKET = os.environ["RENDITIONS_BUCKET"]
 MAX_UPLOAD_BYTES = int(os.environ["MAX_UPLOAD_BYTES"])
 UPLOAD_URL_TTL_SECONDS = int(os.environ["UPLOAD_URL_TTL_SECONDS"])
 ABANDONED_UPLOAD_GRACE_SECONDS = 7 * 24 * 3600
@@ -53,8 +54,8 @@ app = http_app(
 
 @cache
 def s3() -> Any:
-    """Made on first use: only POST /uploads and withdrawals of reviewed uploads need it (the
-    other routes' cold starts skip it).
+    """Made on first use: only POST /uploads and withdrawals need it (the other routes' cold
+    starts skip it).
 
     SigV4 and the regional endpoint: POST policies signed with SigV2 are refused in newer regions.
     """
@@ -163,8 +164,11 @@ def withdraw(
     it. Every withdrawal publishes ``image.withdrawn``, even of an upload nobody saw
     published: one rule for consumers, who ignore withdrawals of images they do not hold.
     Withdrawing again is harmless: it only pays the event a crashed attempt may still owe.
-    An upload that was ever in review loses its review copies, after the event (a repeat
-    deletes again: a crashed or failed delete is retried by the photographer's retry).
+    After the event, its public renditions are deleted (whatever the status: an approval or
+    a processor run may be writing them right now, and deleting absent keys is harmless; those
+    re-read the record after writing and delete too), and an upload that was ever in review
+    loses its review copies. A repeat deletes again: a crashed or failed delete is retried by
+    the photographer's retry. The licensed copy stays: buyers keep what they bought.
     """
     for _ in range(attempts):
         record = store.get(upload_id)
@@ -184,6 +188,7 @@ def withdraw(
                 continue  # the processor moved it meanwhile: read again and retry
             metrics.add_metric(name="UploadsWithdrawn", unit=MetricUnit.Count, value=1)
         publish_pending(store, publisher, record)
+        delete_public_renditions(s3(), RENDITIONS_BUCKET, upload_id)
         if "inReviewAt" in record:
             delete_review_copies(s3(), ORIGINALS_BUCKET, upload_id)
         return record

@@ -42,13 +42,21 @@ MANIFEST = ServiceManifest(
             handler="services.upload.api.lambda_handler",
             environment=(
                 "ORIGINALS_BUCKET",
+                "RENDITIONS_BUCKET",
                 "MAX_UPLOAD_BYTES",
                 "UPLOAD_URL_TTL_SECONDS",
                 "EVENTS_TOPIC_ARN",
             ),
             # The presigned POST is signed with this role: it may only create originals (and
-            # delete a withdrawn upload's review copies, which a POST form cannot do).
-            access=(TABLE_WRITE, "originals:put", "review:delete", PUBLISH_EVENTS),
+            # delete a withdrawn upload's review copies and public renditions, which a POST
+            # form cannot do).
+            access=(
+                TABLE_WRITE,
+                "originals:put",
+                "review:delete",
+                "renditions:delete",
+                PUBLISH_EVENTS,
+            ),
         ),
         FunctionSpec(
             purpose="processor",
@@ -74,6 +82,7 @@ MANIFEST = ServiceManifest(
                 "review:put",
                 "review:delete",
                 "renditions:put",
+                "renditions:delete",
                 "licensed:put",
                 "rekognition",
                 PUBLISH_EVENTS,
@@ -91,7 +100,14 @@ MANIFEST = ServiceManifest(
             ),
             # Its own role: only the moderators' function may read review copies and copy
             # them to the public renditions bucket; the photographers' API cannot publish.
-            access=(TABLE_WRITE, "review:get", "review:delete", "renditions:put", PUBLISH_EVENTS),
+            access=(
+                TABLE_WRITE,
+                "review:get",
+                "review:delete",
+                "renditions:put",
+                "renditions:delete",
+                PUBLISH_EVENTS,
+            ),
         ),
     ),
     routes=(

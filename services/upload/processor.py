@@ -10,7 +10,9 @@ recorded IN_REVIEW instead (no event): its thumbnail and preview go to the priva
 ``review/`` prefix of the originals bucket, not to the public renditions bucket, until an
 admin approves it (``services.upload.review``). If that IN_REVIEW write loses the race (a
 withdrawal, another run's outcome), the review copies just written are deleted unless the
-winning state still needs them (``uploads.review_copies_needed``).
+winning state still needs them (``uploads.review_copies_needed``). If a PUBLISHED write loses
+to a withdrawal, the public renditions just written are deleted (another run's PUBLISHED
+outcome wrote the same keys and keeps them).
 
 Exactly one event per outcome, across crashes and redeliveries:
 
@@ -63,7 +65,7 @@ from services.upload import uploads
 from services.upload.analysis import analyse
 from services.upload.circuit import CircuitBreaker, Thresholds
 from services.upload.pipeline import ImageRejected, Renditions, process_image
-from services.upload.review_copies import delete_review_copies
+from services.upload.review_copies import delete_public_renditions, delete_review_copies
 from services.upload.store import UploadStore, publish_pending
 
 ORIGINALS_BUCKET = os.environ["ORIGINALS_BUCKET"]
@@ -285,6 +287,9 @@ def _finish(record: Mapping[str, Any], status: str, changes: Mapping[str, Any], 
         logger.info("upload changed while processing", extra={"status": current.get("status")})
         if status == uploads.IN_REVIEW and not uploads.review_copies_needed(current):
             delete_review_copies(s3, ORIGINALS_BUCKET, record["uploadId"])  # ours, unwanted
+        if status == uploads.PUBLISHED and current.get("status") == uploads.WITHDRAWN:
+            # Ours, written after the withdrawal's delete may have run: withdrawn means private.
+            delete_public_renditions(s3, RENDITIONS_BUCKET, record["uploadId"])
         return str(current.get("status", "GONE"))
     publish_pending(store, publisher, updated)
     metrics.add_metric(name=OUTCOME_METRICS[status], unit=MetricUnit.Count, value=1)

@@ -22,6 +22,11 @@ that failed, and a repeat never needs the review copies: the event is cleared on
 public copies exist, so a repeat copies only while they may be missing. A repeat that read the
 record just before the winner settled may find the review copies already gone: its copy fails,
 it re-reads, and the cleared event shows the public copies were made.
+
+A withdrawal may land between the approval's transition and its copy: the withdrawal deletes
+the public renditions, and the copy would then put them back. So the approval re-reads the
+record after copying and deletes the public copies if the upload is WITHDRAWN
+(``_unpublish_if_withdrawn``).
 """
 
 from __future__ import annotations
@@ -43,7 +48,8 @@ EVENTS = {uploads.PUBLISHED: uploads.IMAGE_PUBLISHED, uploads.REJECTED: uploads.
 Copier = Callable[[str, str], None]
 """Copies the review copy at the first key (originals bucket) to the second (renditions)."""
 Deleter = Callable[[str], None]
-"""Deletes the review copies of the upload with this id (absent ones are fine)."""
+"""Deletes the review copies (or public copies) of the upload with this id (absent ones are
+fine)."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,7 @@ class Decider:
     copy_to_public: Copier
     public_cdn_domain: str
     delete_review_copies: Deleter
+    delete_public_copies: Deleter
 
 
 def reviewed_upload(store: UploadStore, upload_id: str) -> dict[str, Any]:
@@ -154,8 +161,22 @@ def _copy_to_public(decider: Decider, record: dict[str, Any]) -> dict[str, Any]:
         current = decider.store.get(upload_id)
         if current is None or uploads.owes_public_copies(current):
             raise  # nobody made the public copies: a real failure
+        _unpublish_if_withdrawn(decider, current)  # a copy made before the failure
         return current  # a racing settle made them (or a withdrawal made them moot)
+    _unpublish_if_withdrawn(decider, decider.store.get(upload_id))
     return record
+
+
+def _unpublish_if_withdrawn(decider: Decider, current: Mapping[str, Any] | None) -> None:
+    """Delete the public copies just made if the upload was withdrawn meanwhile.
+
+    ``current`` is read after the copy. Either the withdrawal's write came before that read,
+    and this delete runs after the copy; or it came after, and the withdrawal's own delete
+    (which follows its write) runs after the copy too. Either way a delete follows the copy,
+    so a withdrawn image keeps no public copies.
+    """
+    if current is not None and current["status"] == uploads.WITHDRAWN:
+        decider.delete_public_copies(current["uploadId"])
 
 
 def _why_not(record: Mapping[str, Any]) -> str:

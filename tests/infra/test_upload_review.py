@@ -66,13 +66,19 @@ def test_only_the_admin_function_reads_review_copies_and_processor_writes_them(s
 
 
 @pytest.mark.parametrize("stack", UPLOAD_STACKS)
-def test_review_copies_may_be_deleted_and_nothing_else(stack: str) -> None:
-    # GIVEN the review prefix of the originals bucket (what the admin reads)
+def test_review_copies_and_public_renditions_may_be_deleted_and_nothing_else(stack: str) -> None:
+    # GIVEN the review prefix of the originals bucket (what the admin reads) and the public
+    # rendition prefixes of the renditions bucket (where the admin's approval copies to)
     (review_prefix,) = resources_for(stack, "admin", "s3:GetObject")
+    renditions = resources_for(stack, "admin", "s3:PutObject")
+    assert {r.rsplit("/", 2)[-2] for r in renditions} == {"thumbnails", "previews"}
     # THEN the functions that end a review's need for its copies (decision, withdrawal,
-    # processor's lost race) may delete exactly there, and no function may delete anything else
+    # processor's lost race) or take a withdrawn image's renditions down (withdrawal, the
+    # approval's and the processor's lost races) may delete exactly there: not the licensed
+    # copies, not originals, nothing else
     for function in ("admin", "api", "processor"):
-        assert resources_for(stack, function, "s3:DeleteObject") == {review_prefix}, function
+        deletes = resources_for(stack, function, "s3:DeleteObject")
+        assert deletes == {review_prefix} | renditions, function
     for function in ("admin", "api", "processor"):
         actions = {a for s in role_statements(stack, function) for a in as_list(s["Action"])}
         assert not {a for a in actions if "Delete" in a and a.startswith("s3:")} - {

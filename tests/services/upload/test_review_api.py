@@ -453,3 +453,47 @@ def test_a_repeat_that_read_before_the_winner_settled_succeeds_without_review_co
     assert {k: item["decision"].get(k) for k in owing["decision"]} == owing["decision"]
     assert sorted(upload_aws.keys(RENDITIONS)) == public_copies(upload_id)
     assert upload_aws.events() == []
+
+
+# --- an approval racing a withdrawal leaves no public copies -------------------------------
+
+
+@pytest.mark.parametrize("withdrawal", ["still deleting", "done"])
+def test_a_withdrawal_landing_between_approval_and_its_copy_leaves_no_public_copies(
+    call_admin: Admin,
+    in_review: Callable[..., str],
+    upload_aws: UploadAws,
+    admin: ModuleType,
+    api: ModuleType,
+    call_api: Call,
+    monkeypatch: pytest.MonkeyPatch,
+    withdrawal: str,
+) -> None:
+    # GIVEN an upload in review, and a withdrawal that lands after the approval's transition
+    # and before its copy: recorded and announced, its deletes not run yet ("still deleting":
+    # they fail here, as if they came later) or all done (review copies gone too)
+    upload_id = in_review()
+    copy_object = admin.s3().copy_object
+    landed: list[bool] = []
+
+    def withdraw_then_copy(**kwargs: Any) -> Any:
+        if not landed:
+            landed.append(True)
+            assert upload_aws.record(upload_id)["status"] == "PUBLISHED"
+            with monkeypatch.context() as patch:
+                if withdrawal == "still deleting":
+                    patch.setattr(api.s3(), "delete_object", _delete_fails)
+                try:
+                    call_api("DELETE", f"/uploads/{upload_id}", sub=ALICE)
+                except ClientError:
+                    assert withdrawal == "still deleting"
+        return copy_object(**kwargs)
+
+    monkeypatch.setattr(admin.s3(), "copy_object", withdraw_then_copy)
+    # WHEN the approval copies to the public bucket
+    status, item = call_admin("POST", f"/admin/reviews/{upload_id}/approve", body={})
+    # THEN it succeeds, the upload stays withdrawn, and nothing of it is public
+    assert status == 200, item
+    assert landed and upload_aws.record(upload_id)["status"] == "WITHDRAWN"
+    assert upload_aws.keys(RENDITIONS) == []
+    assert review_copies(upload_aws, upload_id) == []
