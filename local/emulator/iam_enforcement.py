@@ -68,14 +68,24 @@ _INSTALLED = False
 
 
 class _PerServerSettings:
-    """moto's settings, but the no-auth budget is 0 while serving an enforced server."""
+    """moto's settings, but the no-auth budget is 0 while serving an enforced server; any
+    other request has the in-process budget (unlimited unless a test sets it)."""
+
+    def __init__(self) -> None:
+        self._in_process_budget = float("inf")
 
     def __getattr__(self, name: str) -> Any:
         return getattr(moto_settings, name)
 
     @property
     def INITIAL_NO_AUTH_ACTION_COUNT(self) -> float:
-        return 0 if getattr(_REQUEST, "enforced", False) else float("inf")
+        return 0 if getattr(_REQUEST, "enforced", False) else self._in_process_budget
+
+    @INITIAL_NO_AUTH_ACTION_COUNT.setter
+    def INITIAL_NO_AUTH_ACTION_COUNT(self, budget: float) -> None:
+        """What moto's ``set_initial_no_auth_action_count`` sets (and restores) for in-process
+        tests; an enforced server's requests stay at 0."""
+        self._in_process_budget = budget
 
 
 def install() -> None:

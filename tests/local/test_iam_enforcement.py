@@ -23,6 +23,7 @@ from moto.kms.responses import KmsResponse
 from moto.sns.responses import SNSResponse
 from parliament import iam_definition
 
+from local.emulator import iam_enforcement
 from local.emulator.iam_enforcement import TRANSACTION_ITEM_ACTIONS, TRANSACTIONS
 from local.runtime.http_api import ApiIdentity, Request, RouteSpec, build_event
 from local.runtime.system import function_specs
@@ -144,3 +145,21 @@ def test_iam_has_no_transaction_actions_but_item_actions() -> None:
     actions = {f"dynamodb:{p['privilege']}" for p in dynamodb["privileges"]}
     assert not set(TRANSACTIONS) & actions
     assert set(TRANSACTION_ITEM_ACTIONS.values()) <= actions
+
+
+def test_in_process_tests_still_set_motos_no_auth_budget_once_installed() -> None:
+    # GIVEN the workaround installed (any EmbeddedCloud did it, for the whole process)
+    iam_enforcement.install()
+    from moto.core import authorization
+
+    settings = authorization.settings
+    before = settings.INITIAL_NO_AUTH_ACTION_COUNT
+    # WHEN an in-process test sets moto's budget (set_initial_no_auth_action_count does this)
+    settings.INITIAL_NO_AUTH_ACTION_COUNT = 0
+    try:
+        # THEN requests outside an enforced server get that budget
+        assert settings.INITIAL_NO_AUTH_ACTION_COUNT == 0
+    finally:
+        settings.INITIAL_NO_AUTH_ACTION_COUNT = before
+    restored = settings.INITIAL_NO_AUTH_ACTION_COUNT
+    assert restored == float("inf")
